@@ -1,0 +1,339 @@
+//! The command line: clap definitions that are the single source of --help, man pages and
+//! shell completions.
+
+use std::path::PathBuf;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum, ValueHint};
+
+use crate::exit::Exit;
+
+static EXIT_CODES_HELP: LazyLock<String> = LazyLock::new(Exit::help_table);
+
+/// Apply Kubernetes manifests and track every object and its children until the set is stable in
+/// Success, stable in Error, or the timeout hits.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kstatus",
+    version,
+    about = "Apply Kubernetes manifests and track them live until they succeed, fail or time out",
+    long_about = None,
+    after_help = EXIT_CODES_HELP.as_str(),
+    propagate_version = true,
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Server-side apply manifests, then track every object and its children to a verdict.
+    #[command(after_help = EXIT_CODES_HELP.as_str())]
+    Apply(ApplyArgs),
+
+    /// Show the live status of a labelled application (or of the objects named in manifests).
+    #[command(after_help = EXIT_CODES_HELP.as_str())]
+    Watch(WatchArgs),
+
+    /// Write shell completions or man pages (used to refresh completions/ and man/).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+/// kubectl-compatible connection flags and output preferences, accepted by every subcommand.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// The kubeconfig cluster to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// The kubeconfig user to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Namespace for namespaced objects that do not name one (default: from the context).
+    #[arg(short = 'n', long, global = true, value_name = "NAME")]
+    pub namespace: Option<String>,
+
+    /// How long to wait for a single API response (e.g. 30s; 0 = no limit; watches excluded).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub request_timeout: Option<Duration>,
+
+    /// When to use colour on the terminal (NO_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides).
+    #[arg(short = 'v', long = "verbose", global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Manifest file, directory, or - for stdin (repeatable).
+    #[arg(short = 'f', long = "filename", value_name = "PATH", required = true,
+          value_hint = ValueHint::AnyPath)]
+    pub filenames: Vec<PathBuf>,
+
+    /// Recurse into subdirectories of directories given with -f.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+
+    /// Field manager name for server-side apply.
+    #[arg(long, value_name = "NAME", default_value = "kstatus")]
+    pub field_manager: String,
+
+    /// Take ownership of fields another field manager owns instead of failing with a conflict.
+    #[arg(long)]
+    pub force_conflicts: bool,
+
+    /// `server`: have the server validate the objects without persisting them; no tracking.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = DryRun::None)]
+    pub dry_run: DryRun,
+
+    #[command(flatten)]
+    pub tracking: TrackingArgs,
+
+    /// Count a Job as successful only once it completes (`--wait-for-jobs=false`: once created).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub wait_for_jobs: bool,
+
+    /// Extra value to redact from everything kstatus prints (repeatable).
+    #[arg(long, value_name = "VALUE")]
+    pub redact: Vec<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Label selector, e.g. app=shop (required unless -f is given).
+    #[arg(short = 'l', long, value_name = "SELECTOR", required_unless_present = "filenames")]
+    pub selector: Option<String>,
+
+    /// Watch the objects named in these manifests without applying them (repeatable).
+    #[arg(short = 'f', long = "filename", value_name = "PATH", value_hint = ValueHint::AnyPath)]
+    pub filenames: Vec<PathBuf>,
+
+    /// Recurse into subdirectories of directories given with -f.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+
+    /// Watch every namespace.
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+
+    /// Additional kinds to watch, e.g. certificates.cert-manager.io (repeatable).
+    #[arg(long = "kind", value_name = "KIND")]
+    pub kinds: Vec<String>,
+
+    /// Print one snapshot and exit with the application status (0 Success, 1 Error, 3 In progress).
+    #[arg(long, conflicts_with = "until")]
+    pub once: bool,
+
+    /// Wait until the application reaches this state, then exit like `apply`.
+    #[arg(long, value_enum, value_name = "STATE")]
+    pub until: Option<Until>,
+
+    #[command(flatten)]
+    pub tracking: TrackingArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// When a run ends.
+#[derive(Debug, Args)]
+pub struct TrackingArgs {
+    /// Give up after this long; objects still in progress become Timed out (0 = no limit).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// How long a settled state must hold before it is the verdict (0 = the first settled state).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub stabilization: Duration,
+}
+
+/// How results and progress are shown.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Format of the final report on stdout.
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT",
+          default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+
+    /// Progress on stderr: a live view on a terminal, or append-only timestamped lines.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[arg(value_enum)]
+    pub what: GenerateWhat,
+
+    /// Directory to write into.
+    #[arg(value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub out_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateWhat {
+    /// bash, zsh, fish, PowerShell and elvish completions.
+    Completions,
+    /// Man pages for kstatus and each subcommand.
+    Man,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DryRun {
+    None,
+    Server,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    /// Live view when stderr is a terminal, plain lines otherwise.
+    Auto,
+    /// Append-only timestamped lines.
+    Plain,
+    /// No progress output.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Until {
+    /// Every object is in Success.
+    Success,
+    /// The application is stable in Success or in Error.
+    Settled,
+}
+
+/// Parses durations the way kubectl does: `90s`, `5m`, `1h30m`, `500ms`, or `0`. A bare number
+/// means seconds.
+pub fn parse_duration(input: &str) -> Result<Duration, String> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err("empty duration".into());
+    }
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(format!("invalid duration {input:?}: expected a number before {rest:?}"));
+        }
+        let number: f64 = rest[..digits]
+            .parse()
+            .map_err(|_| format!("invalid duration {input:?}: bad number {:?}", &rest[..digits]))?;
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let seconds_per_unit = match &rest[..unit_len] {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "" => return Err(format!("invalid duration {input:?}: missing unit (ms, s, m, h)")),
+            unit => return Err(format!("invalid duration {input:?}: unknown unit {unit:?}")),
+        };
+        total += Duration::from_secs_f64(number * seconds_per_unit);
+        rest = &rest[unit_len..];
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_parse_like_kubectl() {
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("5x").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("m").unwrap_err().contains("expected a number"));
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn apply_defaults_match_the_design() {
+        let cli = Cli::try_parse_from(["kstatus", "apply", "-f", "x.yaml"]).unwrap();
+        let Command::Apply(apply) = cli.command else { panic!("not apply") };
+        assert_eq!(apply.tracking.timeout, Duration::from_secs(300));
+        assert_eq!(apply.tracking.stabilization, Duration::from_secs(10));
+        assert!(apply.wait_for_jobs);
+        assert_eq!(apply.field_manager, "kstatus");
+        assert_eq!(apply.dry_run, DryRun::None);
+        assert!(!apply.force_conflicts);
+    }
+
+    #[test]
+    fn wait_for_jobs_false_is_accepted_like_kubectl_booleans() {
+        let cli =
+            Cli::try_parse_from(["kstatus", "apply", "-f", "x", "--wait-for-jobs=false"]).unwrap();
+        let Command::Apply(apply) = cli.command else { panic!("not apply") };
+        assert!(!apply.wait_for_jobs);
+    }
+
+    #[test]
+    fn global_flags_work_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["kstatus", "apply", "-f", "x", "-n", "shop", "-vv"]).unwrap();
+        assert_eq!(cli.global.namespace.as_deref(), Some("shop"));
+        assert_eq!(cli.global.verbose, 2);
+    }
+
+    #[test]
+    fn watch_needs_a_selector_or_manifests() {
+        assert!(Cli::try_parse_from(["kstatus", "watch"]).is_err());
+        assert!(Cli::try_parse_from(["kstatus", "watch", "-l", "app=shop"]).is_ok());
+        assert!(Cli::try_parse_from(["kstatus", "watch", "-f", "app.yaml"]).is_ok());
+    }
+
+    #[test]
+    fn all_namespaces_conflicts_with_namespace() {
+        assert!(Cli::try_parse_from(["kstatus", "watch", "-l", "a=b", "-A", "-n", "x"]).is_err());
+    }
+}

@@ -1,0 +1,18 @@
+//! Subcommand orchestration: each module wires the manifest loader, cluster IO, engine and
+//! renderers together for one subcommand and returns the exit it ends with.
+
+pub mod apply;
+pub mod generate;
+pub mod watch;
+
+use crate::cli::{Cli, Command};
+use crate::exit::Exit;
+
+/// Runs the chosen subcommand to its exit.
+pub fn run(cli: Cli) -> Result<Exit, crate::error::Error> {
+    match cli.command {
+        Command::Apply(args) => apply::run(&cli.global, &args),
+        Command::Watch(args) => watch::run(&cli.global, &args),
+        Command::Generate(args) => generate::run(&args),
+    }
+}

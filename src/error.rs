@@ -1,0 +1,70 @@
+//! Typed errors, each with the exit code it maps to and a hint saying what to do next.
+
+use crate::exit::Exit;
+
+/// A failure that ends a kstatus run before a verdict about the objects exists.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad flags or arguments that clap could not catch.
+    #[error("{message}")]
+    Usage { message: String, hint: Option<String> },
+
+    /// An unreadable or invalid manifest; `location` is `file:line` where known.
+    #[error("{location}: {message}")]
+    Manifest { location: String, message: String },
+
+    /// The API server refused to apply an object.
+    #[error("{object}: {message}")]
+    Rejected { object: String, message: String, hint: Option<String> },
+
+    /// The cluster could not be reached or refused our credentials.
+    #[error("{message}")]
+    Cluster { message: String, hint: Option<String> },
+
+    /// A command whose implementation has not landed yet.
+    #[error("`kstatus {command}` is not implemented yet in this build")]
+    NotImplemented { command: &'static str },
+}
+
+impl Error {
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Usage { .. } | Error::Manifest { .. } | Error::NotImplemented { .. } => {
+                Exit::Usage
+            }
+            Error::Rejected { .. } => Exit::Rejected,
+            Error::Cluster { .. } => Exit::Cluster,
+        }
+    }
+
+    /// What the user can do about it, when we know.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::Usage { hint, .. } | Error::Rejected { hint, .. } | Error::Cluster { hint, .. } => {
+                hint.as_deref()
+            }
+            Error::Manifest { .. } => Some("fix the manifest; nothing was applied"),
+            Error::NotImplemented { .. } => {
+                Some("nothing was applied; use `kubectl apply --server-side` until it lands")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_maps_to_its_documented_exit() {
+        let manifest = Error::Manifest { location: "a.yaml:3".into(), message: "bad".into() };
+        let rejected = Error::Rejected { object: "x".into(), message: "no".into(), hint: None };
+        let cluster = Error::Cluster { message: "down".into(), hint: None };
+        let unimplemented = Error::NotImplemented { command: "apply" };
+        assert_eq!(manifest.exit(), Exit::Usage);
+        assert_eq!(rejected.exit(), Exit::Rejected);
+        assert_eq!(cluster.exit(), Exit::Cluster);
+        assert_eq!(unimplemented.exit(), Exit::Usage);
+        assert_eq!(manifest.to_string(), "a.yaml:3: bad");
+    }
+}

@@ -1,0 +1,10 @@
+//! kstatus: apply Kubernetes manifests and track every object and its children to a verdict.
+
+pub mod cli;
+pub mod cluster;
+pub mod cmd;
+pub mod engine;
+pub mod error;
+pub mod exit;
+pub mod manifest;
+pub mod render;

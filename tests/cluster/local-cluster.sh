@@ -172,7 +172,7 @@ wait_for() {
     local deadline=$((SECONDS + seconds))
     until "$@" >/dev/null 2>&1; do
         if ((SECONDS >= deadline)); then
-            die "$what did not become ready within ${seconds}s; see $STATE_DIR/logs/"
+            die "$what did not become ready within ${seconds}s"
         fi
         sleep 0.3
     done
@@ -309,6 +309,8 @@ cmd_up() {
     cmd_install
     local sim
     sim=$(kubelet_sim_binary)
+    # A start-up that fails half-way stops what it started (logs are kept for diagnosis).
+    trap 'log "start-up failed; stopping what was started (logs kept in $STATE_DIR.failed/)"; keep_failed_logs; cmd_down' EXIT
 
     mkdir -p "$STATE_DIR"/{pids,logs,tokens,etcd}
     : >"$STATE_DIR/ports.used"
@@ -369,7 +371,7 @@ EOF
         --leader-elect=false --port=0 --secure-port="$kcm_port" --bind-address=127.0.0.1 \
         --service-account-private-key-file="$STATE_DIR/pki/sa.key" \
         --root-ca-file="$STATE_DIR/pki/ca.crt" \
-        --use-service-account-credentials=false \
+        --use-service-account-credentials=true \
         --controllers='*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service,-route,-attachdetach,-persistentvolume-binder'
     start_process kube-scheduler "$BIN_DIR/kube-scheduler" \
         --kubeconfig="$STATE_DIR/scheduler.kubeconfig" \
@@ -385,9 +387,24 @@ EOF
     wait_for "the default service account" 60 default_sa_ready
     local p
     for p in "${PROCESSES[@]}"; do
-        is_running "$p" || die "$p exited during start-up; see $STATE_DIR/logs/$p.log"
+        is_running "$p" || die "$p exited during start-up"
     done
+    trap - EXIT
     print_usage
+}
+
+keep_failed_logs() {
+    rm -rf "$STATE_DIR.failed"
+    if [[ -d "$STATE_DIR/logs" ]]; then
+        mkdir -p "$STATE_DIR.failed"
+        cp -r "$STATE_DIR/logs" "$STATE_DIR.failed/" 2>/dev/null || true
+        local p
+        for p in "${PROCESSES[@]}"; do
+            [[ -f "$STATE_DIR/logs/$p.log" ]] || continue
+            printf '[local-cluster] --- last lines of %s.log ---\n' "$p" >&2
+            tail -n 5 "$STATE_DIR/logs/$p.log" >&2
+        done
+    fi
 }
 
 cmd_down() {

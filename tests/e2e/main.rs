@@ -1,1 +1,17 @@
-fn main() {}
+//! End-to-end tests: the real kstatus binary and a real Kubernetes control plane.
+//!
+//! The local control plane (tests/cluster/local-cluster.sh) is started once for the run and
+//! stopped at the end if this run started it; set KSTATUS_E2E_KUBECONFIG to use another cluster.
+
+mod smoke;
+mod support;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = libtest_mimic::Arguments::from_args();
+    let trials = smoke::trials();
+    let conclusion = libtest_mimic::run(&args, trials);
+    support::cluster::shutdown();
+    conclusion.exit_code()
+}

@@ -1,0 +1,134 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[kstatus] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'kstatus'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'kstatus'= {
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use'
+            cand --cluster 'The kubeconfig cluster to use'
+            cand --user 'The kubeconfig user to use'
+            cand -n 'Namespace for namespaced objects that do not name one (default: from the context)'
+            cand --namespace 'Namespace for namespaced objects that do not name one (default: from the context)'
+            cand --request-timeout 'How long to wait for a single API response (e.g. 30s; 0 = no limit; watches excluded)'
+            cand --color 'When to use colour on the terminal (NO_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured)'
+            cand -v 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
+            cand --verbose 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand apply 'Server-side apply manifests, then track every object and its children to a verdict'
+            cand watch 'Show the live status of a labelled application (or of the objects named in manifests)'
+            cand generate 'Write shell completions or man pages (used to refresh completions/ and man/)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kstatus;apply'= {
+            cand -f 'Manifest file, directory, or - for stdin (repeatable)'
+            cand --filename 'Manifest file, directory, or - for stdin (repeatable)'
+            cand --field-manager 'Field manager name for server-side apply'
+            cand --dry-run '`server`: have the server validate the objects without persisting them; no tracking'
+            cand --timeout 'Give up after this long; objects still in progress become Timed out (0 = no limit)'
+            cand --stabilization 'How long a settled state must hold before it is the verdict (0 = the first settled state)'
+            cand --wait-for-jobs 'Count a Job as successful only once it completes (`--wait-for-jobs=false`: once created)'
+            cand --redact 'Extra value to redact from everything kstatus prints (repeatable)'
+            cand -o 'Format of the final report on stdout'
+            cand --output 'Format of the final report on stdout'
+            cand --progress 'Progress on stderr: a live view on a terminal, or append-only timestamped lines'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use'
+            cand --cluster 'The kubeconfig cluster to use'
+            cand --user 'The kubeconfig user to use'
+            cand -n 'Namespace for namespaced objects that do not name one (default: from the context)'
+            cand --namespace 'Namespace for namespaced objects that do not name one (default: from the context)'
+            cand --request-timeout 'How long to wait for a single API response (e.g. 30s; 0 = no limit; watches excluded)'
+            cand --color 'When to use colour on the terminal (NO_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured)'
+            cand -R 'Recurse into subdirectories of directories given with -f'
+            cand --recursive 'Recurse into subdirectories of directories given with -f'
+            cand --force-conflicts 'Take ownership of fields another field manager owns instead of failing with a conflict'
+            cand -v 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
+            cand --verbose 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kstatus;watch'= {
+            cand -l 'Label selector, e.g. app=shop (required unless -f is given)'
+            cand --selector 'Label selector, e.g. app=shop (required unless -f is given)'
+            cand -f 'Watch the objects named in these manifests without applying them (repeatable)'
+            cand --filename 'Watch the objects named in these manifests without applying them (repeatable)'
+            cand --kind 'Additional kinds to watch, e.g. certificates.cert-manager.io (repeatable)'
+            cand --until 'Wait until the application reaches this state, then exit like `apply`'
+            cand --timeout 'Give up after this long; objects still in progress become Timed out (0 = no limit)'
+            cand --stabilization 'How long a settled state must hold before it is the verdict (0 = the first settled state)'
+            cand -o 'Format of the final report on stdout'
+            cand --output 'Format of the final report on stdout'
+            cand --progress 'Progress on stderr: a live view on a terminal, or append-only timestamped lines'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use'
+            cand --cluster 'The kubeconfig cluster to use'
+            cand --user 'The kubeconfig user to use'
+            cand -n 'Namespace for namespaced objects that do not name one (default: from the context)'
+            cand --namespace 'Namespace for namespaced objects that do not name one (default: from the context)'
+            cand --request-timeout 'How long to wait for a single API response (e.g. 30s; 0 = no limit; watches excluded)'
+            cand --color 'When to use colour on the terminal (NO_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured)'
+            cand -R 'Recurse into subdirectories of directories given with -f'
+            cand --recursive 'Recurse into subdirectories of directories given with -f'
+            cand -A 'Watch every namespace'
+            cand --all-namespaces 'Watch every namespace'
+            cand --once 'Print one snapshot and exit with the application status (0 Success, 1 Error, 3 In progress)'
+            cand -v 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
+            cand --verbose 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kstatus;generate'= {
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use'
+            cand --cluster 'The kubeconfig cluster to use'
+            cand --user 'The kubeconfig user to use'
+            cand -n 'Namespace for namespaced objects that do not name one (default: from the context)'
+            cand --namespace 'Namespace for namespaced objects that do not name one (default: from the context)'
+            cand --request-timeout 'How long to wait for a single API response (e.g. 30s; 0 = no limit; watches excluded)'
+            cand --color 'When to use colour on the terminal (NO_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured)'
+            cand -v 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
+            cand --verbose 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kstatus;help'= {
+            cand apply 'Server-side apply manifests, then track every object and its children to a verdict'
+            cand watch 'Show the live status of a labelled application (or of the objects named in manifests)'
+            cand generate 'Write shell completions or man pages (used to refresh completions/ and man/)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kstatus;help;apply'= {
+        }
+        &'kstatus;help;watch'= {
+        }
+        &'kstatus;help;generate'= {
+        }
+        &'kstatus;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,157 @@
+//! The cluster the end-to-end tests run against: the local control plane (started once per run
+//! by tests/cluster/local-cluster.sh and stopped again if this run started it) or an external
+//! cluster named by KSTATUS_E2E_KUBECONFIG (for example kind in GitHub Actions).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+use kube::config::{Context, Kubeconfig, NamedAuthInfo, NamedContext};
+
+/// Kubeconfig of an external cluster; when set, the local control plane is not used.
+pub const EXTERNAL_KUBECONFIG_ENV: &str = "KSTATUS_E2E_KUBECONFIG";
+
+/// Name of the kubeconfig context that acts as a user with no RBAC bindings.
+pub const UNPRIVILEGED_CONTEXT: &str = "unprivileged";
+
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    /// Kubeconfig whose current context is a cluster admin, plus an `unprivileged` context.
+    pub kubeconfig: PathBuf,
+    /// True when pods are driven by the kubelet simulator (the local control plane).
+    pub simulated: bool,
+}
+
+static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
+/// Set when this process started the local control plane, so it must stop it again.
+static STARTED_HERE: Mutex<bool> = Mutex::new(false);
+
+/// The cluster for this run, started on first use. A cluster that cannot start fails every test
+/// with the reason: end-to-end tests never skip.
+pub fn get() -> Result<Cluster, String> {
+    CLUSTER.get_or_init(start).clone()
+}
+
+/// Stops the local control plane if this process started it.
+pub fn shutdown() {
+    let mut started = STARTED_HERE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if *started {
+        eprintln!("e2e: stopping the local control plane");
+        match script().arg("down").status() {
+            Ok(status) if status.success() => {}
+            Ok(status) => eprintln!("e2e: local-cluster.sh down exited with {status}"),
+            Err(err) => eprintln!("e2e: cannot run local-cluster.sh down: {err}"),
+        }
+        *started = false;
+    }
+}
+
+fn start() -> Result<Cluster, String> {
+    if let Some(path) = std::env::var_os(EXTERNAL_KUBECONFIG_ENV) {
+        return external(Path::new(&path));
+    }
+    local()
+}
+
+fn repo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn script() -> Command {
+    let mut cmd = Command::new("bash");
+    cmd.arg(repo_dir().join("tests/cluster/local-cluster.sh"));
+    cmd
+}
+
+/// `cargo test` builds the example targets next to the test binaries: target/<profile>/examples.
+fn kubelet_simulator() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|err| format!("cannot locate the test binary: {err}"))?;
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or_else(|| format!("unexpected test binary location {}", exe.display()))?;
+    let sim = profile_dir.join("examples").join("kubelet-sim");
+    if sim.is_file() {
+        Ok(sim)
+    } else {
+        Err(format!(
+            "the kubelet simulator is not built at {}; run `cargo build --example kubelet-sim` \
+             (plain `cargo test` builds it)",
+            sim.display()
+        ))
+    }
+}
+
+fn local() -> Result<Cluster, String> {
+    let already_up = script()
+        .arg("status")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !already_up {
+        eprintln!("e2e: starting the local control plane (tests/cluster/local-cluster.sh up)");
+        let sim = kubelet_simulator()?;
+        let status = script()
+            .arg("up")
+            .env("KSTATUS_KUBELET_SIM", &sim)
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit())
+            .status()
+            .map_err(|err| format!("cannot run local-cluster.sh: {err}"))?;
+        // Even a failed start may have left processes behind: stop them at the end.
+        *STARTED_HERE.lock().unwrap() = true;
+        if !status.success() {
+            return Err(format!("the local control plane did not start ({status}); see above"));
+        }
+    } else {
+        eprintln!("e2e: reusing the local control plane that is already up");
+    }
+    let env = script().arg("env").output().map_err(|err| format!("local-cluster.sh env: {err}"))?;
+    let text = String::from_utf8_lossy(&env.stdout);
+    let kubeconfig = text
+        .trim()
+        .strip_prefix("export KUBECONFIG=")
+        .map(PathBuf::from)
+        .ok_or_else(|| format!("unexpected output of local-cluster.sh env: {text:?}"))?;
+    Ok(Cluster { kubeconfig, simulated: true })
+}
+
+/// Uses an external cluster; the unprivileged context impersonates a user with no bindings.
+fn external(path: &Path) -> Result<Cluster, String> {
+    let mut config = Kubeconfig::read_from(path)
+        .map_err(|err| format!("cannot read {EXTERNAL_KUBECONFIG_ENV}={}: {err}", path.display()))?;
+    let current = config
+        .current_context
+        .clone()
+        .ok_or_else(|| format!("{} has no current-context", path.display()))?;
+    let context = config
+        .contexts
+        .iter()
+        .find(|c| c.name == current)
+        .and_then(|c| c.context.clone())
+        .ok_or_else(|| format!("context {current} not found in {}", path.display()))?;
+    let user_name = context.user.clone().unwrap_or_default();
+    let mut user = config
+        .auth_infos
+        .iter()
+        .find(|u| u.name == user_name)
+        .and_then(|u| u.auth_info.clone())
+        .unwrap_or_default();
+    user.impersonate = Some("kstatus-unprivileged".into());
+    config.auth_infos.push(NamedAuthInfo {
+        name: UNPRIVILEGED_CONTEXT.into(),
+        auth_info: Some(user),
+        ..Default::default()
+    });
+    config.contexts.push(NamedContext {
+        name: UNPRIVILEGED_CONTEXT.into(),
+        context: Some(Context { user: Some(UNPRIVILEGED_CONTEXT.into()), ..context }),
+        ..Default::default()
+    });
+    let derived = std::env::temp_dir().join(format!("kstatus-e2e-{}.kubeconfig", std::process::id()));
+    let json = serde_json::to_vec_pretty(&config).map_err(|err| err.to_string())?;
+    std::fs::write(&derived, json).map_err(|err| format!("{}: {err}", derived.display()))?;
+    Ok(Cluster { kubeconfig: derived, simulated: false })
+}

@@ -123,7 +123,12 @@ pub struct ApplyArgs {
 #[derive(Debug, Args)]
 pub struct WatchArgs {
     /// Label selector, e.g. app=shop (required unless -f is given).
-    #[arg(short = 'l', long, value_name = "SELECTOR", required_unless_present = "filenames")]
+    #[arg(
+        short = 'l',
+        long,
+        value_name = "SELECTOR",
+        required_unless_present = "filenames"
+    )]
     pub selector: Option<String>,
 
     /// Watch the objects named in these manifests without applying them (repeatable).
@@ -251,21 +256,34 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
     let mut total = Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len());
         if digits == 0 {
-            return Err(format!("invalid duration {input:?}: expected a number before {rest:?}"));
+            return Err(format!(
+                "invalid duration {input:?}: expected a number before {rest:?}"
+            ));
         }
-        let number: f64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("invalid duration {input:?}: bad number {:?}", &rest[..digits]))?;
+        let number: f64 = rest[..digits].parse().map_err(|_| {
+            format!(
+                "invalid duration {input:?}: bad number {:?}",
+                &rest[..digits]
+            )
+        })?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let seconds_per_unit = match &rest[..unit_len] {
             "ms" => 0.001,
             "s" => 1.0,
             "m" => 60.0,
             "h" => 3600.0,
-            "" => return Err(format!("invalid duration {input:?}: missing unit (ms, s, m, h)")),
+            "" => {
+                return Err(format!(
+                    "invalid duration {input:?}: missing unit (ms, s, m, h)"
+                ));
+            }
             unit => return Err(format!("invalid duration {input:?}: unknown unit {unit:?}")),
         };
         total += Duration::from_secs_f64(number * seconds_per_unit);
@@ -294,14 +312,20 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert!(parse_duration("5x").unwrap_err().contains("unknown unit"));
-        assert!(parse_duration("m").unwrap_err().contains("expected a number"));
+        assert!(
+            parse_duration("m")
+                .unwrap_err()
+                .contains("expected a number")
+        );
         assert!(parse_duration("").is_err());
     }
 
     #[test]
     fn apply_defaults_match_the_design() {
         let cli = Cli::try_parse_from(["kstatus", "apply", "-f", "x.yaml"]).unwrap();
-        let Command::Apply(apply) = cli.command else { panic!("not apply") };
+        let Command::Apply(apply) = cli.command else {
+            panic!("not apply")
+        };
         assert_eq!(apply.tracking.timeout, Duration::from_secs(300));
         assert_eq!(apply.tracking.stabilization, Duration::from_secs(10));
         assert!(apply.wait_for_jobs);
@@ -314,13 +338,16 @@ mod tests {
     fn wait_for_jobs_false_is_accepted_like_kubectl_booleans() {
         let cli =
             Cli::try_parse_from(["kstatus", "apply", "-f", "x", "--wait-for-jobs=false"]).unwrap();
-        let Command::Apply(apply) = cli.command else { panic!("not apply") };
+        let Command::Apply(apply) = cli.command else {
+            panic!("not apply")
+        };
         assert!(!apply.wait_for_jobs);
     }
 
     #[test]
     fn global_flags_work_after_the_subcommand() {
-        let cli = Cli::try_parse_from(["kstatus", "apply", "-f", "x", "-n", "shop", "-vv"]).unwrap();
+        let cli =
+            Cli::try_parse_from(["kstatus", "apply", "-f", "x", "-n", "shop", "-vv"]).unwrap();
         assert_eq!(cli.global.namespace.as_deref(), Some("shop"));
         assert_eq!(cli.global.verbose, 2);
     }

@@ -7,19 +7,29 @@ use crate::exit::Exit;
 pub enum Error {
     /// Bad flags or arguments that clap could not catch.
     #[error("{message}")]
-    Usage { message: String, hint: Option<String> },
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
 
-    /// An unreadable or invalid manifest; `location` is `file:line` where known.
-    #[error("{location}: {message}")]
-    Manifest { location: String, message: String },
+    /// Unreadable or invalid manifests: every problem found, each naming its file and line.
+    #[error("{}", ManifestProblem::join(problems))]
+    Manifest { problems: Vec<ManifestProblem> },
 
     /// The API server refused to apply an object.
     #[error("{object}: {message}")]
-    Rejected { object: String, message: String, hint: Option<String> },
+    Rejected {
+        object: String,
+        message: String,
+        hint: Option<String>,
+    },
 
     /// The cluster could not be reached or refused our credentials.
     #[error("{message}")]
-    Cluster { message: String, hint: Option<String> },
+    Cluster {
+        message: String,
+        hint: Option<String>,
+    },
 
     /// A command whose implementation has not landed yet.
     #[error("`kstatus {command}` is not implemented yet in this build")]
@@ -40,14 +50,31 @@ impl Error {
     /// What the user can do about it, when we know.
     pub fn hint(&self) -> Option<&str> {
         match self {
-            Error::Usage { hint, .. } | Error::Rejected { hint, .. } | Error::Cluster { hint, .. } => {
-                hint.as_deref()
-            }
+            Error::Usage { hint, .. }
+            | Error::Rejected { hint, .. }
+            | Error::Cluster { hint, .. } => hint.as_deref(),
             Error::Manifest { .. } => Some("fix the manifest; nothing was applied"),
             Error::NotImplemented { .. } => {
                 Some("nothing was applied; use `kubectl apply --server-side` until it lands")
             }
         }
+    }
+}
+
+/// One problem with the input: where (`file:line (document N)`) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestProblem {
+    pub location: String,
+    pub message: String,
+}
+
+impl ManifestProblem {
+    fn join(problems: &[ManifestProblem]) -> String {
+        problems
+            .iter()
+            .map(|p| format!("{}: {}", p.location, p.message))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -57,14 +84,27 @@ mod tests {
 
     #[test]
     fn each_kind_maps_to_its_documented_exit() {
-        let manifest = Error::Manifest { location: "a.yaml:3".into(), message: "bad".into() };
-        let rejected = Error::Rejected { object: "x".into(), message: "no".into(), hint: None };
-        let cluster = Error::Cluster { message: "down".into(), hint: None };
+        let problem = ManifestProblem {
+            location: "a.yaml:3".into(),
+            message: "bad".into(),
+        };
+        let manifest = Error::Manifest {
+            problems: vec![problem.clone(), problem],
+        };
+        let rejected = Error::Rejected {
+            object: "x".into(),
+            message: "no".into(),
+            hint: None,
+        };
+        let cluster = Error::Cluster {
+            message: "down".into(),
+            hint: None,
+        };
         let unimplemented = Error::NotImplemented { command: "apply" };
         assert_eq!(manifest.exit(), Exit::Usage);
         assert_eq!(rejected.exit(), Exit::Rejected);
         assert_eq!(cluster.exit(), Exit::Cluster);
         assert_eq!(unimplemented.exit(), Exit::Usage);
-        assert_eq!(manifest.to_string(), "a.yaml:3: bad");
+        assert_eq!(manifest.to_string(), "a.yaml:3: bad\na.yaml:3: bad");
     }
 }

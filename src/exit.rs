@@ -97,7 +97,11 @@ mod tests {
         let table = Exit::help_table();
         for exit in Exit::ALL {
             let line = format!("{:>3}  {}", exit.code(), exit.meaning());
-            assert_eq!(table.matches(&line).count(), 1, "missing or repeated: {line}");
+            assert_eq!(
+                table.matches(&line).count(),
+                1,
+                "missing or repeated: {line}"
+            );
         }
     }
 }

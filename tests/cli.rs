@@ -49,12 +49,20 @@ fn version_prints_the_crate_version() {
 
 #[test]
 fn unknown_flag_is_a_usage_error() {
-    kstatus().args(["apply", "--no-such-flag"]).assert().code(2).stderr(contains("--no-such-flag"));
+    kstatus()
+        .args(["apply", "--no-such-flag"])
+        .assert()
+        .code(2)
+        .stderr(contains("--no-such-flag"));
 }
 
 #[test]
 fn apply_without_files_is_a_usage_error() {
-    kstatus().arg("apply").assert().code(2).stderr(contains("--filename"));
+    kstatus()
+        .arg("apply")
+        .assert()
+        .code(2)
+        .stderr(contains("--filename"));
 }
 
 #[test]

@@ -10,8 +10,13 @@ use crate::error::Error;
 use crate::exit::Exit;
 
 /// Every shell we ship completions for.
-pub const SHELLS: [Shell; 5] =
-    [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish];
+pub const SHELLS: [Shell; 5] = [
+    Shell::Bash,
+    Shell::Zsh,
+    Shell::Fish,
+    Shell::PowerShell,
+    Shell::Elvish,
+];
 
 pub fn run(args: &GenerateArgs) -> Result<Exit, Error> {
     let files = match args.what {
@@ -50,7 +55,10 @@ pub fn man_pages() -> Vec<(String, Vec<u8>)> {
     let mut cmd = Cli::command();
     cmd.build();
     let mut pages = vec![("kstatus.1".to_string(), render_man(cmd.clone()))];
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         let name = format!("kstatus-{}", sub.get_name());
         let page = sub.clone().name(name.clone());
         pages.push((format!("{name}.1"), render_man(page)));

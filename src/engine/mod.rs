@@ -1,2 +1,48 @@
 //! The status engine: per-kind status rules, parent/child linking and the stabilization state
 //! machine. Pure: no IO, no async, no clock reads (time is passed in).
+//!
+//! # Using it
+//!
+//! A run creates one [`Tracker`] with a [`Config`] (stabilization window, deadline,
+//! `wait_for_jobs`, unschedulable grace), then:
+//!
+//! - [`Tracker::track`]`(key, generation)` for every applied object, with the generation the
+//!   apply response returned (watch mode may track and [`Tracker::untrack`] at any time);
+//! - [`Tracker::apply_event`]`(Event::Added | Modified | Deleted, now)` for every watch event of
+//!   any kind, tracked objects and their children (ReplicaSets, Pods, Jobs) alike, in any order:
+//!   objects that no tracked object owns yet are kept until their parent shows up;
+//! - [`Tracker::tick`]`(now)` every 100–250 ms, or at [`Tracker::next_wakeup`];
+//! - [`Tracker::snapshot`]`(now)` to render, and [`Tracker::verdict`] to exit the moment the
+//!   run's outcome is known.
+//!
+//! Time is a [`Moment`]: a `Duration` since the run started, supplied by the caller.
+//!
+//! # Rules
+//!
+//! Statuses follow the decision table of `status-rules.md` §14: an object is In progress,
+//! Success or Error (Timed out once the deadline passes while it is in progress), with a message
+//! in kubectl's wording and, for parents, a [`ChildSummary`] whose worst [`Chain`] leads down to
+//! the failing container. [`rules::evaluate`] judges a single snapshot against a [`Store`] of
+//! the other objects, for callers that want a status without a run.
+//!
+//! The application rolls up to Error if any object is in Error, else In progress if any is,
+//! else Success. Once that is settled (all Success, or any Error) it must hold for the
+//! stabilization window; any status change restarts the window.
+
+pub mod children;
+pub mod json;
+pub mod model;
+pub mod rules;
+pub mod tracker;
+
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
+
+pub use children::Store;
+pub use model::{
+    Chain, ChainLink, ChildSummary, ContainerDetail, ContainerRole, ContainerState, Detail, Moment,
+    ObjectKey, ObjectStatus, Outcome, Status, Verdict,
+};
+pub use tracker::{Config, Event, Snapshot, TrackedObject, Tracker};

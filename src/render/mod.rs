@@ -1,1 +1,63 @@
-//! Everything the user sees on the terminal: live view, plain progress lines, tables, reports.
+//! Everything the user sees: the status table, live view, plain progress lines, failure cards
+//! and the JSON/YAML report, all rendered from the engine's snapshot and redacted.
+
+pub mod card;
+pub mod lines;
+pub mod live;
+pub mod redact;
+pub mod report;
+pub mod table;
+pub mod theme;
+
+use std::time::Duration;
+
+use crate::engine::ObjectKey;
+
+/// `Deployment/web`, or `Deployment.example.com/web` for kinds outside the core and built-in
+/// groups, as kubectl prints them.
+pub fn object_name(key: &ObjectKey) -> String {
+    let builtin =
+        key.group.is_empty() || !key.group.contains('.') || key.group.ends_with(".k8s.io");
+    if builtin {
+        format!("{}/{}", key.kind, key.name)
+    } else {
+        format!("{}.{}/{}", key.kind, key.group, key.name)
+    }
+}
+
+/// `4.2s`, `1m05s`: short and stable for logs.
+pub fn format_duration(duration: Duration) -> String {
+    let secs = duration.as_secs_f64();
+    if secs < 60.0 {
+        format!("{secs:.1}s")
+    } else {
+        let whole = duration.as_secs();
+        format!("{}m{:02}s", whole / 60, whole % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_names_follow_kubectl() {
+        let deploy = ObjectKey::new("apps", "Deployment", Some("shop"), "web");
+        assert_eq!(object_name(&deploy), "Deployment/web");
+        let cr = ObjectKey::new("example.com", "Widget", Some("shop"), "w");
+        assert_eq!(object_name(&cr), "Widget.example.com/w");
+        let crd = ObjectKey::new(
+            "apiextensions.k8s.io",
+            "CustomResourceDefinition",
+            None,
+            "x",
+        );
+        assert_eq!(object_name(&crd), "CustomResourceDefinition/x");
+    }
+
+    #[test]
+    fn durations_are_short() {
+        assert_eq!(format_duration(Duration::from_millis(4200)), "4.2s");
+        assert_eq!(format_duration(Duration::from_secs(65)), "1m05s");
+    }
+}

@@ -13,11 +13,26 @@ use crate::support::{TestContext, create, describe, e2e, wait_until};
 
 pub fn trials() -> Vec<Trial> {
     vec![
-        e2e("smoke_deployment_pods_become_ready", deployment_pods_become_ready),
-        e2e("smoke_crashloop_has_restarts_and_logs", crashloop_has_restarts_and_logs),
-        e2e("smoke_huge_cpu_request_is_unschedulable", huge_cpu_request_is_unschedulable),
-        e2e("smoke_unprivileged_user_is_forbidden", unprivileged_user_is_forbidden),
-        e2e("smoke_kstatus_apply_refuses_until_implemented", kstatus_apply_refuses_until_implemented),
+        e2e(
+            "smoke_deployment_pods_become_ready",
+            deployment_pods_become_ready,
+        ),
+        e2e(
+            "smoke_crashloop_has_restarts_and_logs",
+            crashloop_has_restarts_and_logs,
+        ),
+        e2e(
+            "smoke_huge_cpu_request_is_unschedulable",
+            huge_cpu_request_is_unschedulable,
+        ),
+        e2e(
+            "smoke_unprivileged_user_is_forbidden",
+            unprivileged_user_is_forbidden,
+        ),
+        e2e(
+            "smoke_kstatus_apply_refuses_until_implemented",
+            kstatus_apply_refuses_until_implemented,
+        ),
     ]
 }
 
@@ -60,13 +75,19 @@ spec:
     for pod in pods.items {
         if ctx.cluster.simulated {
             let node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
-            assert_eq!(node, Some("kstatus-node"), "bound by the real scheduler to the node");
+            assert_eq!(
+                node,
+                Some("kstatus-node"),
+                "bound by the real scheduler to the node"
+            );
         }
         let status = pod.status.expect("pod status");
         assert_eq!(status.phase.as_deref(), Some("Running"));
-        let ready = status.conditions.unwrap_or_default().into_iter().any(|c| {
-            c.type_ == "Ready" && c.status == "True"
-        });
+        let ready = status
+            .conditions
+            .unwrap_or_default()
+            .into_iter()
+            .any(|c| c.type_ == "Ready" && c.status == "True");
         assert!(ready, "pod is Ready");
         let container = &status.container_statuses.expect("container statuses")[0];
         assert!(container.ready && container.state.as_ref().unwrap().running.is_some());
@@ -101,8 +122,15 @@ spec:
     assert!(restarts > 0);
 
     // Logs travel through the real apiserver to the simulated kubelet's log endpoint.
-    let params = LogParams { container: Some("app".into()), previous: true, ..Default::default() };
-    let logs = pods.logs("worker", &params).await.expect("previous container logs via the API");
+    let params = LogParams {
+        container: Some("app".into()),
+        previous: true,
+        ..Default::default()
+    };
+    let logs = pods
+        .logs("worker", &params)
+        .await
+        .expect("previous container logs via the API");
     assert!(
         logs.contains("simulated crash"),
         "the crashed instance's log is readable through the API:\n{logs}"
@@ -127,13 +155,19 @@ spec:
     let pods = Api::<Pod>::namespaced(ctx.client.clone(), &ctx.namespace);
     let message = wait_until("an Unschedulable condition", WAIT, || async {
         let status = pods.get("greedy").await.ok()?.status?;
-        let scheduled = status.conditions?.into_iter().find(|c| c.type_ == "PodScheduled")?;
+        let scheduled = status
+            .conditions?
+            .into_iter()
+            .find(|c| c.type_ == "PodScheduled")?;
         (scheduled.status == "False" && scheduled.reason.as_deref() == Some("Unschedulable"))
             .then(|| scheduled.message.unwrap_or_default())
     })
     .await
     .unwrap();
-    assert!(message.contains("Insufficient cpu"), "scheduler message: {message}");
+    assert!(
+        message.contains("Insufficient cpu"),
+        "scheduler message: {message}"
+    );
     let pod = pods.get("greedy").await.unwrap();
     assert_eq!(pod.status.unwrap().phase.as_deref(), Some("Pending"));
 }
@@ -147,7 +181,11 @@ async fn unprivileged_user_is_forbidden(ctx: TestContext) {
     match err {
         kube::Error::Api(status) => {
             assert_eq!(status.code, 403, "forbidden: {status:?}");
-            assert!(status.message.contains("cannot list resource \"pods\""), "{}", status.message);
+            assert!(
+                status.message.contains("cannot list resource \"pods\""),
+                "{}",
+                status.message
+            );
         }
         other => panic!("expected a 403 from the API server, got {other}"),
     }
@@ -160,10 +198,21 @@ async fn kstatus_apply_refuses_until_implemented(ctx: TestContext) {
         "config.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n",
     );
-    let output =
-        ctx.kstatus(&["apply", "-n", &ctx.namespace, "-f", manifest.to_str().unwrap()], None);
+    let output = ctx.kstatus(
+        &[
+            "apply",
+            "-n",
+            &ctx.namespace,
+            "-f",
+            manifest.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not implemented"));
     let configmaps = Api::<ConfigMap>::namespaced(ctx.client.clone(), &ctx.namespace);
-    assert!(configmaps.get_opt("settings").await.unwrap().is_none(), "nothing was applied");
+    assert!(
+        configmaps.get_opt("settings").await.unwrap().is_none(),
+        "nothing was applied"
+    );
 }

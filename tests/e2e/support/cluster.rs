@@ -34,7 +34,9 @@ pub fn get() -> Result<Cluster, String> {
 
 /// Stops the local control plane if this process started it.
 pub fn shutdown() {
-    let mut started = STARTED_HERE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut started = STARTED_HERE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if *started {
         eprintln!("e2e: stopping the local control plane");
         match script().arg("down").status() {
@@ -65,21 +67,39 @@ fn script() -> Command {
 
 /// `cargo test` builds the example targets next to the test binaries: target/<profile>/examples.
 fn kubelet_simulator() -> Result<PathBuf, String> {
-    let exe = std::env::current_exe().map_err(|err| format!("cannot locate the test binary: {err}"))?;
+    let exe =
+        std::env::current_exe().map_err(|err| format!("cannot locate the test binary: {err}"))?;
     let profile_dir = exe
         .parent()
         .and_then(Path::parent)
         .ok_or_else(|| format!("unexpected test binary location {}", exe.display()))?;
     let sim = profile_dir.join("examples").join("kubelet-sim");
-    if sim.is_file() {
-        Ok(sim)
-    } else {
-        Err(format!(
-            "the kubelet simulator is not built at {}; run `cargo build --example kubelet-sim` \
-             (plain `cargo test` builds it)",
-            sim.display()
-        ))
+    if !sim.is_file() {
+        // `cargo test` builds examples, `cargo test --test e2e` does not: build it now.
+        eprintln!("e2e: building the kubelet simulator (cargo build --example kubelet-sim)");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut build = Command::new(cargo);
+        build
+            .current_dir(repo_dir())
+            .args(["build", "--example", "kubelet-sim"]);
+        if profile_dir
+            .file_name()
+            .is_some_and(|name| name == "release")
+        {
+            build.arg("--release");
+        }
+        let status = build
+            .status()
+            .map_err(|err| format!("cannot run cargo: {err}"))?;
+        if !status.success() || !sim.is_file() {
+            return Err(format!(
+                "the kubelet simulator could not be built at {}; run `cargo build --example \
+                 kubelet-sim`",
+                sim.display()
+            ));
+        }
     }
+    Ok(sim)
 }
 
 fn local() -> Result<Cluster, String> {
@@ -103,25 +123,37 @@ fn local() -> Result<Cluster, String> {
         // Even a failed start may have left processes behind: stop them at the end.
         *STARTED_HERE.lock().unwrap() = true;
         if !status.success() {
-            return Err(format!("the local control plane did not start ({status}); see above"));
+            return Err(format!(
+                "the local control plane did not start ({status}); see above"
+            ));
         }
     } else {
         eprintln!("e2e: reusing the local control plane that is already up");
     }
-    let env = script().arg("env").output().map_err(|err| format!("local-cluster.sh env: {err}"))?;
+    let env = script()
+        .arg("env")
+        .output()
+        .map_err(|err| format!("local-cluster.sh env: {err}"))?;
     let text = String::from_utf8_lossy(&env.stdout);
     let kubeconfig = text
         .trim()
         .strip_prefix("export KUBECONFIG=")
         .map(PathBuf::from)
         .ok_or_else(|| format!("unexpected output of local-cluster.sh env: {text:?}"))?;
-    Ok(Cluster { kubeconfig, simulated: true })
+    Ok(Cluster {
+        kubeconfig,
+        simulated: true,
+    })
 }
 
 /// Uses an external cluster; the unprivileged context impersonates a user with no bindings.
 fn external(path: &Path) -> Result<Cluster, String> {
-    let mut config = Kubeconfig::read_from(path)
-        .map_err(|err| format!("cannot read {EXTERNAL_KUBECONFIG_ENV}={}: {err}", path.display()))?;
+    let mut config = Kubeconfig::read_from(path).map_err(|err| {
+        format!(
+            "cannot read {EXTERNAL_KUBECONFIG_ENV}={}: {err}",
+            path.display()
+        )
+    })?;
     let current = config
         .current_context
         .clone()
@@ -147,11 +179,18 @@ fn external(path: &Path) -> Result<Cluster, String> {
     });
     config.contexts.push(NamedContext {
         name: UNPRIVILEGED_CONTEXT.into(),
-        context: Some(Context { user: Some(UNPRIVILEGED_CONTEXT.into()), ..context }),
+        context: Some(Context {
+            user: Some(UNPRIVILEGED_CONTEXT.into()),
+            ..context
+        }),
         ..Default::default()
     });
-    let derived = std::env::temp_dir().join(format!("kstatus-e2e-{}.kubeconfig", std::process::id()));
+    let derived =
+        std::env::temp_dir().join(format!("kstatus-e2e-{}.kubeconfig", std::process::id()));
     let json = serde_json::to_vec_pretty(&config).map_err(|err| err.to_string())?;
     std::fs::write(&derived, json).map_err(|err| format!("{}: {err}", derived.display()))?;
-    Ok(Cluster { kubeconfig: derived, simulated: false })
+    Ok(Cluster {
+        kubeconfig: derived,
+        simulated: false,
+    })
 }

@@ -44,9 +44,15 @@ where
             let namespace = namespace_name(name);
             let admin = client_for(&cluster.kubeconfig, None, &namespace).await;
             create_namespace(&admin, &namespace).await?;
-            let ctx = TestContext { cluster, namespace: namespace.clone(), client: admin.clone() };
+            let ctx = TestContext {
+                cluster,
+                namespace: namespace.clone(),
+                client: admin.clone(),
+            };
             let outcome = CatchPanic(Box::pin(body(ctx))).await;
-            let _ = Api::<Namespace>::all(admin).delete(&namespace, &DeleteParams::background()).await;
+            let _ = Api::<Namespace>::all(admin)
+                .delete(&namespace, &DeleteParams::background())
+                .await;
             outcome
         })
     })
@@ -79,7 +85,13 @@ impl<Fut: Future<Output = ()>> Future for CatchPanic<Fut> {
 fn namespace_name(test: &str) -> String {
     let mut base: String = test
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     base.truncate(45);
     let base = base.trim_matches('-');
@@ -94,7 +106,10 @@ fn namespace_name(test: &str) -> String {
 pub async fn client_for(kubeconfig: &Path, context: Option<&str>, namespace: &str) -> Client {
     let file = Kubeconfig::read_from(kubeconfig)
         .unwrap_or_else(|err| panic!("cannot read {}: {err}", kubeconfig.display()));
-    let options = KubeConfigOptions { context: context.map(str::to_string), ..Default::default() };
+    let options = KubeConfigOptions {
+        context: context.map(str::to_string),
+        ..Default::default()
+    };
     let mut config = Config::from_custom_kubeconfig(file, &options)
         .await
         .unwrap_or_else(|err| panic!("bad kubeconfig {}: {err}", kubeconfig.display()));
@@ -116,14 +131,24 @@ async fn create_namespace(client: &Client, name: &str) -> Result<(), Failed> {
     let accounts = Api::<ServiceAccount>::namespaced(client.clone(), name);
     // Servers before 1.24 also need the account's token secret before admitting pods.
     let needs_token_secret = match client.apiserver_version().await {
-        Ok(info) => info.minor.trim_end_matches('+').parse::<u32>().unwrap_or(99) < 24,
+        Ok(info) => {
+            info.minor
+                .trim_end_matches('+')
+                .parse::<u32>()
+                .unwrap_or(99)
+                < 24
+        }
         Err(_) => false,
     };
-    let ready = wait_until("the default ServiceAccount", Duration::from_secs(60), || async {
-        let account = accounts.get_opt("default").await.ok().flatten()?;
-        let has_secret = account.secrets.as_ref().is_some_and(|s| !s.is_empty());
-        (has_secret || !needs_token_secret).then_some(())
-    })
+    let ready = wait_until(
+        "the default ServiceAccount",
+        Duration::from_secs(60),
+        || async {
+            let account = accounts.get_opt("default").await.ok().flatten()?;
+            let has_secret = account.secrets.as_ref().is_some_and(|s| !s.is_empty());
+            (has_secret || !needs_token_secret).then_some(())
+        },
+    )
     .await;
     ready.map_err(Failed::from)
 }
@@ -181,13 +206,19 @@ impl TestContext {
 
     /// A client acting as the user with no RBAC bindings.
     pub async fn unprivileged_client(&self) -> Client {
-        client_for(&self.cluster.kubeconfig, Some(cluster::UNPRIVILEGED_CONTEXT), &self.namespace)
-            .await
+        client_for(
+            &self.cluster.kubeconfig,
+            Some(cluster::UNPRIVILEGED_CONTEXT),
+            &self.namespace,
+        )
+        .await
     }
 
     /// Writes `content` to a temporary manifest file for this test and returns its path.
     pub fn manifest(&self, name: &str, content: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join("kstatus-e2e").join(&self.namespace);
+        let dir = std::env::temp_dir()
+            .join("kstatus-e2e")
+            .join(&self.namespace);
         std::fs::create_dir_all(&dir).expect("creating the manifest directory");
         let path = dir.join(name);
         std::fs::write(&path, content).expect("writing a manifest");

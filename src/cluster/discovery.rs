@@ -1,0 +1,86 @@
+//! Resolving a manifest's apiVersion and kind to an API resource (plural, scope), one request per
+//! group-version, cached. Works on servers without aggregated discovery (Kubernetes 1.20).
+
+use std::collections::HashMap;
+
+use kube::Client;
+use kube::core::gvk::{GroupVersion, GroupVersionKind};
+use kube::discovery::{ApiCapabilities, ApiResource, Scope};
+
+/// What the cluster serves for one kind.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub api: ApiResource,
+    pub namespaced: bool,
+}
+
+impl Resource {
+    /// A resource every supported server serves under this name (Pods, ReplicaSets, Jobs, ...),
+    /// so no discovery request is needed for it.
+    pub fn well_known(
+        group: &str,
+        version: &str,
+        kind: &str,
+        plural: &str,
+        namespaced: bool,
+    ) -> Self {
+        let gvk = GroupVersionKind::gvk(group, version, kind);
+        Resource {
+            api: ApiResource::from_gvk_with_plural(&gvk, plural),
+            namespaced,
+        }
+    }
+}
+
+/// A cache of group-version discoveries.
+pub struct Resolver {
+    client: Client,
+    /// Resources per "group/version"; an empty map means the group-version is not served.
+    served: HashMap<String, HashMap<String, Resource>>,
+}
+
+impl Resolver {
+    pub fn new(client: Client) -> Self {
+        Self {
+            client,
+            served: HashMap::new(),
+        }
+    }
+
+    /// The resource serving `kind` in `api_version`, or None when the server does not know it.
+    pub async fn resolve(
+        &mut self,
+        api_version: &str,
+        kind: &str,
+    ) -> Result<Option<Resource>, kube::Error> {
+        if !self.served.contains_key(api_version) {
+            let found = self.discover(api_version).await?;
+            self.served.insert(api_version.to_string(), found);
+        }
+        Ok(self.served[api_version].get(kind).cloned())
+    }
+
+    /// Forgets what was learned about `api_version`, so the next lookup asks again (a CRD for it
+    /// was just established).
+    pub fn forget(&mut self, api_version: &str) {
+        self.served.remove(api_version);
+    }
+
+    async fn discover(&self, api_version: &str) -> Result<HashMap<String, Resource>, kube::Error> {
+        let Ok(gv) = api_version.parse::<GroupVersion>() else {
+            return Ok(HashMap::new());
+        };
+        match kube::discovery::pinned_group(&self.client, &gv).await {
+            Ok(group) => Ok(group
+                .versioned_resources(&gv.version)
+                .into_iter()
+                .map(|(api, caps): (ApiResource, ApiCapabilities)| {
+                    let namespaced = matches!(caps.scope, Scope::Namespaced);
+                    (api.kind.clone(), Resource { api, namespaced })
+                })
+                .collect()),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(HashMap::new()),
+            Err(err) => Err(err),
+        }
+    }
+}

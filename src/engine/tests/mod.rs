@@ -1,0 +1,555 @@
+//! State-machine tests: scripted watch events and a fake clock, asserting statuses, the
+//! stabilization window, the deadline and the verdict.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::model::{Detail, Moment, ObjectKey, Outcome, Status};
+use super::testing::{fixture_key, load};
+use super::tracker::{Config, Event, Tracker};
+
+macro_rules! fixture {
+    ($name:literal) => {
+        include_str!(concat!("../../../tests/fixtures/engine/", $name))
+    };
+}
+
+const POD_READY: &str = fixture!("pod-ready.yaml");
+const POD_CREATING: &str = fixture!("pod-container-creating.yaml");
+const POD_IMAGE_PULL: &str = fixture!("pod-image-pull-error.yaml");
+const POD_CRASHLOOP: &str = fixture!("pod-crashloop.yaml");
+const POD_UNSCHEDULABLE: &str = fixture!("pod-unschedulable.yaml");
+
+fn at(secs: f64) -> Moment {
+    Moment::from_secs_f64(secs)
+}
+
+fn config(window_secs: u64) -> Config {
+    Config {
+        stabilization: Duration::from_secs(window_secs),
+        timeout: Some(Duration::from_secs(300)),
+        wait_for_jobs: true,
+        unschedulable_grace: None,
+    }
+}
+
+fn one(yaml: &str) -> Value {
+    load(yaml).remove(0)
+}
+
+/// The single pod of a fixture, renamed to the stand-alone pod these tests track.
+fn web_pod(yaml: &str) -> Value {
+    let mut pod = one(yaml);
+    pod["metadata"]["name"] = "web-7c9d8b6f5d-h2jxk".into();
+    pod["metadata"]["uid"] = "0c5e2a91-4f7b-4b8e-a1d2-6f3c9e8b7a10".into();
+    pod
+}
+
+fn pod_key() -> ObjectKey {
+    fixture_key("Pod", "web-7c9d8b6f5d-h2jxk")
+}
+
+fn tracking_pod(window_secs: u64) -> Tracker {
+    let mut tracker = Tracker::new(config(window_secs));
+    tracker.track(pod_key(), None);
+    tracker
+}
+
+fn feed(tracker: &mut Tracker, yaml: &str, secs: f64) {
+    tracker.apply_event(Event::Modified(web_pod(yaml)), at(secs));
+}
+
+fn status_of(tracker: &Tracker, key: &ObjectKey) -> Status {
+    tracker.status(key).expect("tracked").status
+}
+
+#[test]
+fn success_is_declared_after_the_window() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_READY, 0.0);
+    tracker.tick(at(9.9));
+    assert!(tracker.verdict().is_none());
+    tracker.tick(at(10.0));
+    let verdict = tracker.verdict().expect("verdict after the window");
+    assert_eq!((verdict.outcome, verdict.at), (Outcome::Success, at(10.0)));
+    assert!(
+        verdict.reason.contains("held it for 10.0s"),
+        "{}",
+        verdict.reason
+    );
+}
+
+#[test]
+fn window_zero_decides_at_the_first_settled_state() {
+    let mut tracker = tracking_pod(0);
+    feed(&mut tracker, POD_CREATING, 0.0);
+    assert!(tracker.verdict().is_none());
+    feed(&mut tracker, POD_READY, 2.5);
+    let verdict = tracker.verdict().expect("verdict at once");
+    assert_eq!((verdict.outcome, verdict.at), (Outcome::Success, at(2.5)));
+}
+
+#[test]
+fn a_flap_restarts_the_window() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_READY, 0.0);
+    feed(&mut tracker, POD_CREATING, 5.0);
+    feed(&mut tracker, POD_READY, 6.0);
+    tracker.tick(at(10.0));
+    assert!(
+        tracker.verdict().is_none(),
+        "the flap at 5s must restart the window"
+    );
+    tracker.tick(at(15.9));
+    assert!(tracker.verdict().is_none());
+    tracker.tick(at(16.0));
+    assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Success);
+    assert_eq!(tracker.verdict().unwrap().at, at(16.0));
+}
+
+#[test]
+fn a_message_change_alone_does_not_restart_the_window() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_CRASHLOOP, 0.0);
+    feed(
+        &mut tracker,
+        &POD_CRASHLOOP.replace("restartCount: 3", "restartCount: 4"),
+        6.0,
+    );
+    tracker.tick(at(10.0));
+    assert_eq!(
+        tracker.verdict().expect("held since 0s").outcome,
+        Outcome::Error
+    );
+}
+
+#[test]
+fn transient_image_pull_error_that_recovers_inside_the_window_is_not_an_error() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_CREATING, 0.0);
+    feed(&mut tracker, POD_IMAGE_PULL, 1.0);
+    assert_eq!(status_of(&tracker, &pod_key()), Status::Error);
+    feed(&mut tracker, POD_CREATING, 4.0);
+    feed(&mut tracker, POD_READY, 6.0);
+    tracker.tick(at(11.0));
+    assert!(
+        tracker.verdict().is_none(),
+        "the error did not hold for the window"
+    );
+    tracker.tick(at(16.0));
+    assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Success);
+}
+
+#[test]
+fn crash_loop_alternating_with_running_settles_as_error_within_one_window() {
+    let running = fixture!("pod-crashloop-running-between-crashes.yaml");
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_CRASHLOOP, 0.0);
+    for (i, secs) in [2.0, 4.0, 6.0, 8.0].into_iter().enumerate() {
+        feed(
+            &mut tracker,
+            if i % 2 == 0 { running } else { POD_CRASHLOOP },
+            secs,
+        );
+        assert_eq!(status_of(&tracker, &pod_key()), Status::Error, "at {secs}s");
+    }
+    tracker.tick(at(10.0));
+    let verdict = tracker.verdict().expect("settled within one window");
+    assert_eq!((verdict.outcome, verdict.at), (Outcome::Error, at(10.0)));
+}
+
+#[test]
+fn crash_loop_ready_between_crashes_settles_as_error_within_one_window() {
+    // No readiness probe: the kubelet reports the container ready during each short run.
+    let ready = fixture!("pod-crashloop-ready-between-crashes.yaml");
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_CRASHLOOP, 0.0);
+    for (i, secs) in [2.0, 4.0, 6.0, 8.0].into_iter().enumerate() {
+        feed(
+            &mut tracker,
+            if i % 2 == 0 { ready } else { POD_CRASHLOOP },
+            secs,
+        );
+        assert_eq!(status_of(&tracker, &pod_key()), Status::Error, "at {secs}s");
+    }
+    tracker.tick(at(10.0));
+    let verdict = tracker.verdict().expect("settled within one window");
+    assert_eq!((verdict.outcome, verdict.at), (Outcome::Error, at(10.0)));
+}
+
+#[test]
+fn a_crashed_container_ready_for_half_a_window_has_recovered() {
+    let ready = fixture!("pod-crashloop-ready-between-crashes.yaml");
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_CRASHLOOP, 0.0);
+    feed(&mut tracker, ready, 1.0);
+    assert_eq!(status_of(&tracker, &pod_key()), Status::Error);
+    let message = &tracker.status(&pod_key()).unwrap().message;
+    assert!(message.contains("not yet stable"), "{message}");
+    assert_eq!(
+        tracker.next_wakeup(),
+        Some(at(6.0)),
+        "when readiness has held long enough"
+    );
+    tracker.tick(at(5.9));
+    assert_eq!(status_of(&tracker, &pod_key()), Status::Error);
+    tracker.tick(at(6.0));
+    assert_eq!(
+        status_of(&tracker, &pod_key()),
+        Status::Success,
+        "recovered"
+    );
+    tracker.tick(at(15.9));
+    assert!(
+        tracker.verdict().is_none(),
+        "the recovery restarted the window"
+    );
+    tracker.tick(at(16.0));
+    assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Success);
+}
+
+#[test]
+fn running_between_crashes_keeps_the_crash_loop_reason_in_the_message() {
+    let running = fixture!("pod-crashloop-running-between-crashes.yaml");
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_CRASHLOOP, 0.0);
+    feed(&mut tracker, running, 2.0);
+    let message = &tracker.status(&pod_key()).unwrap().message;
+    assert!(
+        message.starts_with("CrashLoopBackOff (exit 1) in container \"web\""),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_error_held_through_the_window_is_the_verdict() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_IMAGE_PULL, 0.0);
+    tracker.tick(at(9.0));
+    assert!(tracker.verdict().is_none());
+    tracker.tick(at(10.0));
+    let verdict = tracker.verdict().unwrap();
+    assert_eq!(verdict.outcome, Outcome::Error);
+    assert_eq!(verdict.failed, vec![pod_key()]);
+}
+
+#[test]
+fn a_pod_ready_then_crashing_inside_the_window_is_an_error() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_READY, 0.0);
+    feed(&mut tracker, POD_CRASHLOOP, 5.0);
+    tracker.tick(at(10.0));
+    assert!(
+        tracker.verdict().is_none(),
+        "no Success: the crash restarted the window"
+    );
+    tracker.tick(at(15.0));
+    assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Error);
+}
+
+#[test]
+fn the_verdict_is_final() {
+    let mut tracker = tracking_pod(0);
+    feed(&mut tracker, POD_READY, 0.0);
+    feed(&mut tracker, POD_CRASHLOOP, 1.0);
+    assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Success);
+    assert_eq!(tracker.verdict().unwrap().at, at(0.0));
+}
+
+#[test]
+fn deadline_times_out_what_is_in_progress_and_lists_what_was_never_found() {
+    let mut tracker = Tracker::new(Config {
+        timeout: Some(Duration::from_secs(30)),
+        ..config(10)
+    });
+    let missing = fixture_key("Deployment", "api");
+    tracker.track(pod_key(), Some(1));
+    tracker.track(missing.clone(), Some(1));
+    feed(&mut tracker, POD_CREATING, 1.0);
+    assert_eq!(
+        tracker.snapshot(at(1.0)).objects[1].status.detail,
+        Some(Detail::NotFound)
+    );
+    tracker.tick(at(29.9));
+    assert!(tracker.verdict().is_none());
+    tracker.tick(at(30.2));
+    let verdict = tracker.verdict().unwrap().clone();
+    assert_eq!((verdict.outcome, verdict.at), (Outcome::TimedOut, at(30.0)));
+    assert_eq!(verdict.timed_out, vec![pod_key()]);
+    assert_eq!(verdict.never_found, vec![missing.clone()]);
+    assert!(
+        verdict.reason.contains("Pod/web-7c9d8b6f5d-h2jxk"),
+        "{}",
+        verdict.reason
+    );
+    assert!(verdict.reason.contains("never found"), "{}", verdict.reason);
+    let snapshot = tracker.snapshot(at(30.2));
+    assert_eq!(snapshot.application, Status::TimedOut);
+    assert!(
+        snapshot
+            .objects
+            .iter()
+            .all(|o| o.status.status == Status::TimedOut)
+    );
+    assert!(
+        snapshot.objects[0]
+            .status
+            .message
+            .starts_with("ContainerCreating")
+    );
+}
+
+#[test]
+fn objects_stay_timed_out_when_events_arrive_after_the_deadline() {
+    let mut tracker = Tracker::new(Config {
+        timeout: Some(Duration::from_secs(30)),
+        ..config(10)
+    });
+    tracker.track(pod_key(), None);
+    feed(&mut tracker, POD_CREATING, 1.0);
+    tracker.tick(at(30.0));
+    feed(&mut tracker, POD_CREATING, 31.0);
+    assert_eq!(status_of(&tracker, &pod_key()), Status::TimedOut);
+}
+
+#[test]
+fn deadline_with_an_error_pending_its_window_is_an_error() {
+    let mut tracker = Tracker::new(Config {
+        timeout: Some(Duration::from_secs(30)),
+        ..config(10)
+    });
+    tracker.track(pod_key(), None);
+    feed(&mut tracker, POD_CRASHLOOP, 25.0);
+    tracker.tick(at(30.0));
+    assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Error);
+}
+
+#[test]
+fn no_timeout_means_no_deadline() {
+    let mut tracker = Tracker::new(Config {
+        timeout: None,
+        ..config(10)
+    });
+    tracker.track(pod_key(), None);
+    feed(&mut tracker, POD_CREATING, 0.0);
+    tracker.tick(at(100_000.0));
+    assert!(tracker.verdict().is_none());
+    assert_eq!(tracker.snapshot(at(5.0)).deadline_left, None);
+}
+
+#[test]
+fn job_counts_as_success_when_created_without_wait_for_jobs() {
+    let mut tracker = Tracker::new(Config {
+        wait_for_jobs: false,
+        ..config(0)
+    });
+    let job = fixture_key("Job", "migrate");
+    tracker.track(job.clone(), Some(1));
+    for object in load(fixture!("job-running.yaml")) {
+        tracker.apply_event(Event::Added(object), at(1.0));
+    }
+    assert_eq!(status_of(&tracker, &job), Status::Success);
+    assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Success);
+}
+
+#[test]
+fn job_is_awaited_with_wait_for_jobs() {
+    let mut tracker = Tracker::new(config(0));
+    let job = fixture_key("Job", "migrate");
+    tracker.track(job.clone(), Some(1));
+    for object in load(fixture!("job-running.yaml")) {
+        tracker.apply_event(Event::Added(object), at(1.0));
+    }
+    assert_eq!(status_of(&tracker, &job), Status::InProgress);
+    tracker.apply_event(Event::Modified(one(fixture!("job-complete.yaml"))), at(5.0));
+    assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Success);
+}
+
+#[test]
+fn object_deleted_after_being_seen_is_an_error() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_READY, 0.0);
+    tracker.apply_event(Event::Deleted(web_pod(POD_READY)), at(3.0));
+    let status = tracker.status(&pod_key()).unwrap();
+    assert_eq!(
+        (status.status, status.detail.clone()),
+        (Status::Error, Some(Detail::Deleted))
+    );
+}
+
+#[test]
+fn completed_job_removed_by_ttl_stays_success() {
+    let mut tracker = Tracker::new(config(10));
+    let job = fixture_key("Job", "migrate");
+    tracker.track(job.clone(), Some(1));
+    tracker.apply_event(Event::Added(one(fixture!("job-complete.yaml"))), at(1.0));
+    tracker.apply_event(Event::Deleted(one(fixture!("job-complete.yaml"))), at(2.0));
+    let status = tracker.status(&job).unwrap();
+    assert_eq!(
+        (status.status, status.detail.clone()),
+        (Status::Success, Some(Detail::Deleted))
+    );
+    assert!(
+        status
+            .message
+            .ends_with("deleted afterwards (ttlSecondsAfterFinished)")
+    );
+    tracker.tick(at(11.0));
+    assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Success);
+}
+
+#[test]
+fn running_job_deleted_is_an_error() {
+    let mut tracker = Tracker::new(config(10));
+    let job = fixture_key("Job", "migrate");
+    tracker.track(job.clone(), Some(1));
+    let running = load(fixture!("job-running.yaml")).remove(0);
+    tracker.apply_event(Event::Added(running.clone()), at(1.0));
+    tracker.apply_event(Event::Deleted(running), at(2.0));
+    assert_eq!(status_of(&tracker, &job), Status::Error);
+}
+
+#[test]
+fn children_arriving_before_their_parent_are_linked() {
+    let mut tracker = Tracker::new(config(10));
+    let deployment = fixture_key("Deployment", "web");
+    tracker.track(deployment.clone(), Some(3));
+    let mut objects = load(fixture!("deployment-new-pods-crashloop.yaml"));
+    objects.reverse(); // pods first, then the ReplicaSet, then the Deployment
+    for object in objects {
+        tracker.apply_event(Event::Added(object), at(1.0));
+    }
+    let status = tracker.status(&deployment).unwrap();
+    assert_eq!(status.status, Status::Error);
+    assert!(
+        status.message.contains("CrashLoopBackOff"),
+        "{}",
+        status.message
+    );
+    assert!(status.message.contains("\"web\""), "{}", status.message);
+}
+
+#[test]
+fn a_child_event_recomputes_its_tracked_ancestor() {
+    let mut tracker = Tracker::new(config(10));
+    let deployment = fixture_key("Deployment", "web");
+    tracker.track(deployment.clone(), Some(3));
+    for object in load(fixture!("deployment-complete.yaml")) {
+        tracker.apply_event(Event::Added(object), at(1.0));
+    }
+    assert_eq!(status_of(&tracker, &deployment), Status::Success);
+    tracker.apply_event(Event::Modified(web_pod(POD_CRASHLOOP)), at(2.0));
+    assert_eq!(status_of(&tracker, &deployment), Status::Error);
+    let chain = tracker
+        .status(&deployment)
+        .unwrap()
+        .children
+        .clone()
+        .unwrap()
+        .worst
+        .unwrap();
+    assert_eq!(chain.links.last().unwrap().name, "web-7c9d8b6f5d-h2jxk");
+    assert_eq!(chain.container.unwrap().restart_count, 3);
+}
+
+#[test]
+fn unrelated_objects_do_not_disturb_tracked_ones() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_READY, 0.0);
+    let mut stranger = one(POD_CRASHLOOP);
+    stranger["metadata"]["name"] = "other-5d8f7-abcde".into();
+    stranger["metadata"]["uid"] = "99999999-9999-4999-8999-999999999999".into();
+    stranger["metadata"]["ownerReferences"] = Value::Array(Vec::new());
+    tracker.apply_event(Event::Added(stranger), at(5.0));
+    tracker.tick(at(10.0));
+    assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Success);
+}
+
+#[test]
+fn tracking_after_the_object_arrived_uses_it() {
+    let mut tracker = Tracker::new(config(10));
+    tracker.apply_event(Event::Added(web_pod(POD_READY)), at(0.0));
+    tracker.track(pod_key(), None);
+    assert_eq!(status_of(&tracker, &pod_key()), Status::Success);
+    assert_eq!(tracker.snapshot(at(0.0)).objects[0].status.detail, None);
+}
+
+#[test]
+fn untracking_removes_the_object_from_the_roll_up() {
+    let mut tracker = tracking_pod(10);
+    let other = fixture_key("Deployment", "api");
+    tracker.track(other.clone(), None);
+    feed(&mut tracker, POD_READY, 0.0);
+    assert_eq!(tracker.application(), Status::InProgress);
+    tracker.untrack(&other);
+    assert_eq!(tracker.application(), Status::Success);
+    assert!(!tracker.is_tracked(&other));
+}
+
+#[test]
+fn unschedulable_becomes_an_error_only_after_the_grace() {
+    let grace = Config {
+        unschedulable_grace: Some(Duration::from_secs(60)),
+        ..config(0)
+    };
+    let mut tracker = Tracker::new(grace);
+    let key = fixture_key("Pod", "big-7f6d5c4b3-9xk2m");
+    tracker.track(key.clone(), None);
+    tracker.apply_event(Event::Added(one(POD_UNSCHEDULABLE)), at(2.0));
+    assert_eq!(status_of(&tracker, &key), Status::InProgress);
+    assert_eq!(tracker.next_wakeup(), Some(at(62.0)));
+    tracker.tick(at(61.9));
+    assert_eq!(status_of(&tracker, &key), Status::InProgress);
+    tracker.tick(at(62.0));
+    assert_eq!(status_of(&tracker, &key), Status::Error);
+    assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Error);
+}
+
+#[test]
+fn unschedulable_never_escalates_without_a_grace() {
+    let mut tracker = Tracker::new(Config {
+        timeout: None,
+        ..config(0)
+    });
+    let key = fixture_key("Pod", "big-7f6d5c4b3-9xk2m");
+    tracker.track(key.clone(), None);
+    tracker.apply_event(Event::Added(one(POD_UNSCHEDULABLE)), at(0.0));
+    tracker.tick(at(3600.0));
+    assert_eq!(status_of(&tracker, &key), Status::InProgress);
+}
+
+#[test]
+fn snapshot_reports_the_countdowns_and_the_roll_up() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_READY, 2.0);
+    let snapshot = tracker.snapshot(at(5.0));
+    assert_eq!(snapshot.application, Status::Success);
+    assert_eq!(snapshot.window_left, Some(Duration::from_secs(7)));
+    assert_eq!(snapshot.deadline_left, Some(Duration::from_secs(295)));
+    assert_eq!(snapshot.objects[0].since, at(2.0));
+    assert_eq!(tracker.next_wakeup(), Some(at(12.0)));
+}
+
+#[test]
+fn roll_up_is_error_if_any_error_else_in_progress_if_any() {
+    let mut tracker = tracking_pod(10);
+    let job = fixture_key("Job", "migrate");
+    tracker.track(job.clone(), Some(1));
+    feed(&mut tracker, POD_READY, 0.0);
+    assert_eq!(tracker.application(), Status::InProgress);
+    feed(&mut tracker, POD_CRASHLOOP, 1.0);
+    assert_eq!(tracker.application(), Status::Error);
+}
+
+#[test]
+fn generation_from_the_apply_is_awaited() {
+    let mut tracker = Tracker::new(config(0));
+    let deployment = fixture_key("Deployment", "web");
+    tracker.track(deployment.clone(), Some(4));
+    for object in load(fixture!("deployment-complete.yaml")) {
+        tracker.apply_event(Event::Added(object), at(1.0));
+    }
+    assert_eq!(status_of(&tracker, &deployment), Status::InProgress);
+    assert!(tracker.verdict().is_none());
+}

@@ -1,0 +1,579 @@
+//! The run state machine: takes watch events and clock ticks, keeps every tracked object's
+//! status, rolls them up, runs the stabilization window and the deadline, and fixes the verdict
+//! the moment it is known.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::children::Store;
+use super::json;
+use super::model::{Detail, Moment, ObjectKey, ObjectStatus, Outcome, Status, Verdict};
+use super::rules::{self, Context, PodFacts};
+
+/// How a run judges its objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// How long a settled state (all Success, or any Error) must hold; zero ends the run at the
+    /// first settled state.
+    pub stabilization: Duration,
+    /// Deadline measured from the run's start; `None` waits forever.
+    pub timeout: Option<Duration>,
+    /// Whether Jobs must complete (true) or count as Success once created (false).
+    pub wait_for_jobs: bool,
+    /// How long a pod may stay Unschedulable before it is an Error; `None` never escalates
+    /// (cluster autoscalers may take minutes to add a node).
+    pub unschedulable_grace: Option<Duration>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            stabilization: Duration::from_secs(10),
+            timeout: Some(Duration::from_secs(300)),
+            wait_for_jobs: true,
+            unschedulable_grace: None,
+        }
+    }
+}
+
+/// A change reported by a watch. Added and Modified are handled alike: both carry the latest
+/// snapshot of the object.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Added(Value),
+    Modified(Value),
+    Deleted(Value),
+}
+
+/// One tracked object in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrackedObject {
+    pub key: ObjectKey,
+    #[serde(flatten)]
+    pub status: ObjectStatus,
+    /// When the status (not the message) last changed.
+    pub since: Moment,
+}
+
+/// Everything a renderer needs at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Snapshot {
+    pub at: Moment,
+    /// Tracked objects in the order they were tracked.
+    pub objects: Vec<TrackedObject>,
+    /// Error if any object is in Error, else Timed out if any timed out, else In progress if any
+    /// is in progress, else Success.
+    pub application: Status,
+    /// Time left in the stabilization window, while a settled state is holding.
+    pub window_left: Option<Duration>,
+    /// Time left until the deadline.
+    pub deadline_left: Option<Duration>,
+    pub verdict: Option<Verdict>,
+}
+
+#[derive(Debug, Clone)]
+struct Tracked {
+    key: ObjectKey,
+    expected_generation: Option<i64>,
+    seen: bool,
+    deleted: bool,
+    /// A Job that reached Success: its later deletion (TTL controller) is not a failure.
+    finished_job: bool,
+    status: ObjectStatus,
+    since: Moment,
+}
+
+/// The status engine of one run. Feed it with [`Tracker::apply_event`] and [`Tracker::tick`];
+/// read it with [`Tracker::snapshot`] and [`Tracker::verdict`].
+#[derive(Debug, Clone)]
+pub struct Tracker {
+    config: Config,
+    store: Store,
+    facts: PodFacts,
+    unschedulable_since: HashMap<String, Moment>,
+    /// Containers that crashed and are ready again: since when, per (pod uid, container). They
+    /// count as recovered only once ready for [`Tracker::recovery_hold`].
+    ready_again_since: HashMap<(String, String), Moment>,
+    tracked: Vec<Tracked>,
+    index: HashMap<ObjectKey, usize>,
+    settled_since: Option<Moment>,
+    deadline_passed: bool,
+    verdict: Option<Verdict>,
+    latest: Moment,
+}
+
+impl Tracker {
+    pub fn new(config: Config) -> Tracker {
+        Tracker {
+            config,
+            store: Store::new(),
+            facts: PodFacts::default(),
+            unschedulable_since: HashMap::new(),
+            ready_again_since: HashMap::new(),
+            tracked: Vec::new(),
+            index: HashMap::new(),
+            settled_since: None,
+            deadline_passed: false,
+            verdict: None,
+            latest: Moment::START,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Starts tracking an object, typically right after its apply returned `generation`
+    /// (`None` when the object was not applied by this run). Tracking an object already
+    /// tracked updates the generation it must reach.
+    pub fn track(&mut self, key: ObjectKey, expected_generation: Option<i64>) {
+        let now = self.latest;
+        let position = match self.index.get(&key) {
+            Some(&position) => {
+                self.tracked[position].expected_generation = expected_generation;
+                position
+            }
+            None => {
+                self.tracked.push(Tracked {
+                    key: key.clone(),
+                    expected_generation,
+                    seen: false,
+                    deleted: false,
+                    finished_job: false,
+                    status: not_found(),
+                    since: now,
+                });
+                self.index.insert(key, self.tracked.len() - 1);
+                self.tracked.len() - 1
+            }
+        };
+        self.tracked[position].seen |= self.store.get(&self.tracked[position].key).is_some();
+        self.recompute(&[position], now);
+        // A new member changes the set being judged, so a holding window starts over.
+        self.after_update(true, now);
+    }
+
+    /// Stops tracking an object (watch mode: it no longer matches the selector).
+    pub fn untrack(&mut self, key: &ObjectKey) {
+        let Some(position) = self.index.remove(key) else {
+            return;
+        };
+        self.tracked.remove(position);
+        for (i, tracked) in self.tracked.iter().enumerate() {
+            self.index.insert(tracked.key.clone(), i);
+        }
+        self.after_update(true, self.latest);
+    }
+
+    pub fn is_tracked(&self, key: &ObjectKey) -> bool {
+        self.index.contains_key(key)
+    }
+
+    /// Feeds one watch event observed at `now`. Objects neither tracked nor descending from a
+    /// tracked object are kept, since their parent may arrive later.
+    pub fn apply_event(&mut self, event: Event, now: Moment) {
+        self.latest = self.latest.max(now);
+        // A deadline that passed before this event is judged on the state it found.
+        self.decide(now);
+        let (object, deleted) = match event {
+            Event::Added(object) | Event::Modified(object) => (object, false),
+            Event::Deleted(object) => (object, true),
+        };
+        let Some(key) = ObjectKey::of(&object) else {
+            return;
+        };
+        let affected = self.affected(&object, &key);
+        if deleted {
+            if self.store.remove(&object).is_none() {
+                return;
+            }
+            if let Some(uid) = json::uid(&object) {
+                self.forget_pod(uid);
+            }
+            if let Some(&position) = self.index.get(&key) {
+                let tracked = &mut self.tracked[position];
+                tracked.deleted = tracked.seen;
+            }
+        } else {
+            if key.group.is_empty() && key.kind == "Pod" {
+                self.note_pod(&object, now);
+            }
+            self.store.upsert(object);
+            if let Some(&position) = self.index.get(&key) {
+                self.tracked[position].seen = true;
+                self.tracked[position].deleted = false;
+            }
+        }
+        let changed = self.recompute(&affected, now);
+        self.after_update(changed, now);
+    }
+
+    /// Lets time pass: expires unschedulable graces, the stabilization window and the deadline.
+    pub fn tick(&mut self, now: Moment) {
+        self.latest = self.latest.max(now);
+        let overdue = self.overdue_unschedulable(now);
+        let mut changed = false;
+        let recovered: Vec<(String, String)> = self
+            .ready_again_since
+            .iter()
+            .filter(|(_, since)| now.since(**since) >= self.recovery_hold())
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in &recovered {
+            self.ready_again_since.remove(key);
+            self.facts.recent_reasons.remove(key);
+        }
+        if overdue != self.facts.unschedulable_overdue || !recovered.is_empty() {
+            let everything: Vec<usize> = (0..self.tracked.len()).collect();
+            changed = self.recompute(&everything, now);
+        }
+        self.after_update(changed, now);
+    }
+
+    /// The verdict, once known; it never changes afterwards.
+    pub fn verdict(&self) -> Option<&Verdict> {
+        self.verdict.as_ref()
+    }
+
+    /// The status of one tracked object.
+    pub fn status(&self, key: &ObjectKey) -> Option<&ObjectStatus> {
+        self.index
+            .get(key)
+            .map(|&position| &self.tracked[position].status)
+    }
+
+    /// The earliest moment at which a tick could change something (window end, deadline, an
+    /// unschedulable grace running out), so callers can sleep until then.
+    pub fn next_wakeup(&self) -> Option<Moment> {
+        if self.verdict.is_some() {
+            return None;
+        }
+        let window_end = self
+            .settled_since
+            .map(|since| since.after(self.config.stabilization));
+        let deadline = self.config.timeout.map(Moment);
+        let grace_end = self.config.unschedulable_grace.and_then(|grace| {
+            self.unschedulable_since
+                .iter()
+                .filter(|(uid, _)| !self.facts.unschedulable_overdue.contains(*uid))
+                .map(|(_, since)| since.after(grace))
+                .min()
+        });
+        let recovery_end = self
+            .ready_again_since
+            .values()
+            .map(|since| since.after(self.recovery_hold()))
+            .min();
+        [window_end, deadline, grace_end, recovery_end]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    pub fn snapshot(&self, now: Moment) -> Snapshot {
+        let objects: Vec<TrackedObject> = self
+            .tracked
+            .iter()
+            .map(|t| TrackedObject {
+                key: t.key.clone(),
+                status: t.status.clone(),
+                since: t.since,
+            })
+            .collect();
+        let window_left = match (&self.verdict, self.settled_since) {
+            (None, Some(since)) => Some(since.after(self.config.stabilization).since(now)),
+            _ => None,
+        };
+        Snapshot {
+            at: now,
+            application: self.application(),
+            objects,
+            window_left,
+            deadline_left: self
+                .config
+                .timeout
+                .map(|timeout| Moment(timeout).since(now)),
+            verdict: self.verdict.clone(),
+        }
+    }
+
+    /// The application roll-up.
+    pub fn application(&self) -> Status {
+        // Status is ordered best to worst, so the worst object is the roll-up.
+        self.tracked
+            .iter()
+            .map(|t| t.status.status)
+            .max()
+            .unwrap_or(Status::Success)
+    }
+
+    /// Tracked objects whose subtree contains this object: walk up ownerReferences.
+    fn affected(&self, object: &Value, key: &ObjectKey) -> Vec<usize> {
+        // A StorageClass decides whether pending claims wait for their first consumer.
+        if key.kind == "StorageClass" {
+            return (0..self.tracked.len()).collect();
+        }
+        let mut found = Vec::new();
+        let mut visited = HashSet::new();
+        let mut frontier = vec![key.clone()];
+        frontier.extend(self.store.owner_keys(object));
+        while let Some(current) = frontier.pop() {
+            if !visited.insert(current.clone()) {
+                continue;
+            }
+            if let Some(&position) = self.index.get(&current) {
+                found.push(position);
+            }
+            if let Some(stored) = self.store.get(&current) {
+                frontier.extend(self.store.owner_keys(stored));
+            }
+        }
+        found
+    }
+
+    fn note_pod(&mut self, pod: &Value, now: Moment) {
+        let Some(uid) = json::uid(pod) else { return };
+        let unschedulable = json::condition(pod, "PodScheduled")
+            .is_some_and(|c| c.is_false() && c.reason() == "Unschedulable");
+        if unschedulable {
+            self.unschedulable_since
+                .entry(uid.to_string())
+                .or_insert(now);
+        } else {
+            self.unschedulable_since.remove(uid);
+        }
+        let statuses = json::array_at(pod, &["status", "initContainerStatuses"])
+            .iter()
+            .chain(json::array_at(pod, &["status", "containerStatuses"]));
+        for status in statuses {
+            let name = json::str_at(status, &["name"]).unwrap_or("").to_string();
+            let key = (uid.to_string(), name);
+            if let Some(reason) = json::str_at(status, &["state", "waiting", "reason"])
+                && rules::is_hard_waiting_reason(reason)
+            {
+                self.facts
+                    .recent_reasons
+                    .insert(key.clone(), reason.to_string());
+                self.ready_again_since.remove(&key);
+            } else if json::bool_at(status, &["ready"]) == Some(true) {
+                // Without a readiness probe a crash-looping container is ready for a moment
+                // after every restart; only readiness that holds for the window is recovery.
+                if self.facts.recent_reasons.contains_key(&key) {
+                    let since = *self.ready_again_since.entry(key.clone()).or_insert(now);
+                    if now.since(since) >= self.recovery_hold() {
+                        self.facts.recent_reasons.remove(&key);
+                        self.ready_again_since.remove(&key);
+                    }
+                }
+            } else {
+                self.ready_again_since.remove(&key);
+            }
+        }
+    }
+
+    /// How long a container that crashed must stay ready to count as recovered: half the
+    /// window. Shorter than the window, so one crash followed by a real recovery beats the
+    /// error's own window; long enough that the brief ready spells of a crash loop (a real kubelet
+    /// reports a probe-less container ready while it runs) never count.
+    fn recovery_hold(&self) -> Duration {
+        self.config.stabilization / 2
+    }
+
+    fn forget_pod(&mut self, uid: &str) {
+        self.unschedulable_since.remove(uid);
+        self.facts.unschedulable_overdue.remove(uid);
+        self.facts.recent_reasons.retain(|(pod, _), _| pod != uid);
+        self.ready_again_since.retain(|(pod, _), _| pod != uid);
+    }
+
+    fn overdue_unschedulable(&self, now: Moment) -> HashSet<String> {
+        let Some(grace) = self.config.unschedulable_grace else {
+            return HashSet::new();
+        };
+        self.unschedulable_since
+            .iter()
+            .filter(|(_, since)| now.since(**since) >= grace)
+            .map(|(uid, _)| uid.clone())
+            .collect()
+    }
+
+    /// Re-evaluates the given tracked objects; true when any status (not message) changed.
+    fn recompute(&mut self, positions: &[usize], now: Moment) -> bool {
+        self.facts.unschedulable_overdue = self.overdue_unschedulable(now);
+        let mut changed = false;
+        for &position in positions {
+            let tracked = &self.tracked[position];
+            let mut status = match self.store.get(&tracked.key) {
+                Some(object) => {
+                    let ctx = Context {
+                        store: &self.store,
+                        expected_generation: tracked.expected_generation,
+                        wait_for_jobs: self.config.wait_for_jobs,
+                        facts: &self.facts,
+                    };
+                    rules::evaluate(object, &ctx)
+                }
+                None if tracked.deleted && tracked.finished_job => {
+                    if tracked.status.detail == Some(Detail::Deleted) {
+                        tracked.status.clone()
+                    } else {
+                        ObjectStatus::success(format!(
+                            "{}; deleted afterwards (ttlSecondsAfterFinished)",
+                            tracked.status.message
+                        ))
+                        .with_detail(Detail::Deleted)
+                    }
+                }
+                None if tracked.deleted => {
+                    ObjectStatus::error("Deleted after it was created").with_detail(Detail::Deleted)
+                }
+                None => not_found(),
+            };
+            if self.deadline_passed && status.status == Status::InProgress {
+                status.status = Status::TimedOut;
+            }
+            let tracked = &mut self.tracked[position];
+            let is_job = tracked.key.kind == "Job" && tracked.key.group == "batch";
+            if is_job && status.status == Status::Success && status.detail.is_none() {
+                tracked.finished_job = true;
+            }
+            if tracked.status.status != status.status {
+                changed = true;
+                tracked.since = now;
+            }
+            tracked.status = status;
+        }
+        changed
+    }
+
+    /// All Success, or any Error.
+    fn is_settled(&self) -> bool {
+        let mut statuses = self.tracked.iter().map(|t| t.status.status);
+        !self.tracked.is_empty()
+            && (statuses.clone().any(|s| s == Status::Error)
+                || statuses.all(|s| s == Status::Success))
+    }
+
+    fn after_update(&mut self, changed: bool, now: Moment) {
+        if self.verdict.is_some() {
+            return;
+        }
+        let settled = self.is_settled();
+        if !settled {
+            self.settled_since = None;
+        } else if changed || self.settled_since.is_none() {
+            self.settled_since = Some(now);
+        }
+        self.decide(now);
+    }
+
+    fn decide(&mut self, now: Moment) {
+        if self.verdict.is_some() {
+            return;
+        }
+        let deadline = self.config.timeout.map(Moment);
+        if let Some(since) = self.settled_since {
+            let end = since.after(self.config.stabilization);
+            if now >= end && deadline.is_none_or(|deadline| end <= deadline) {
+                self.verdict = Some(self.settled_verdict(end));
+                return;
+            }
+        }
+        if let Some(deadline) = deadline
+            && now >= deadline
+        {
+            self.deadline_passed = true;
+            for tracked in &mut self.tracked {
+                if tracked.status.status == Status::InProgress {
+                    tracked.status.status = Status::TimedOut;
+                    tracked.since = deadline;
+                }
+            }
+            self.verdict = Some(self.deadline_verdict(deadline));
+        }
+    }
+
+    fn keys_where(&self, keep: impl Fn(&Tracked) -> bool) -> Vec<ObjectKey> {
+        self.tracked
+            .iter()
+            .filter(|t| keep(t))
+            .map(|t| t.key.clone())
+            .collect()
+    }
+
+    fn settled_verdict(&self, at: Moment) -> Verdict {
+        let failed = self.keys_where(|t| t.status.status == Status::Error);
+        let held = if self.config.stabilization.is_zero() {
+            String::new()
+        } else {
+            format!(" and held it for {}", Moment(self.config.stabilization))
+        };
+        let (outcome, reason) = if failed.is_empty() {
+            let count = self.tracked.len();
+            (
+                Outcome::Success,
+                format!("all {count} objects reached Success{held}"),
+            )
+        } else {
+            (Outcome::Error, format!("{} in Error{held}", list(&failed)))
+        };
+        Verdict {
+            outcome,
+            reason,
+            at,
+            failed,
+            timed_out: Vec::new(),
+            never_found: Vec::new(),
+        }
+    }
+
+    fn deadline_verdict(&self, at: Moment) -> Verdict {
+        let failed = self.keys_where(|t| t.status.status == Status::Error);
+        let timed_out = self.keys_where(|t| t.status.status == Status::TimedOut && t.seen);
+        let never_found = self.keys_where(|t| !t.seen);
+        let mut parts = Vec::new();
+        if !failed.is_empty() {
+            parts.push(format!("{} in Error", list(&failed)));
+        }
+        if !timed_out.is_empty() {
+            parts.push(format!("{} still in progress", list(&timed_out)));
+        }
+        if !never_found.is_empty() {
+            parts.push(format!("{} never found", list(&never_found)));
+        }
+        let outcome = if !failed.is_empty() {
+            Outcome::Error
+        } else if !timed_out.is_empty() || !never_found.is_empty() {
+            Outcome::TimedOut
+        } else {
+            parts.push("all objects in Success, stabilization window not complete".to_string());
+            Outcome::Success
+        };
+        let reason = format!("deadline of {} reached: {}", at, parts.join("; "));
+        Verdict {
+            outcome,
+            reason,
+            at,
+            failed,
+            timed_out,
+            never_found,
+        }
+    }
+}
+
+fn not_found() -> ObjectStatus {
+    ObjectStatus::in_progress("Not found yet").with_detail(Detail::NotFound)
+}
+
+fn list(keys: &[ObjectKey]) -> String {
+    let names: Vec<String> = keys.iter().map(ToString::to_string).collect();
+    format!(
+        "{} object{} ({})",
+        keys.len(),
+        if keys.len() == 1 { "" } else { "s" },
+        names.join(", ")
+    )
+}

@@ -1,0 +1,124 @@
+//! The live terminal view on stderr: a header with the application status, elapsed time and
+//! countdowns, and the status table with a spinner on each object still in progress, redrawn in
+//! place; it ends as a static final table.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::format_duration;
+use super::redact::Redactor;
+use super::table::{TableOptions, status_table};
+use super::theme::Theme;
+use crate::engine::Snapshot;
+
+const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/// The text of one frame: header line and table.
+pub fn frame(
+    snapshot: &Snapshot,
+    theme: &Theme,
+    redactor: &Redactor,
+    width: u16,
+    tick: usize,
+) -> String {
+    let spinner = SPINNER[tick % SPINNER.len()];
+    let mut header = format!(
+        "{} application {}  {}",
+        spinner,
+        theme.paint(
+            theme.status_style(snapshot.application),
+            snapshot.application.as_str()
+        ),
+        theme.paint(
+            theme.dim,
+            &format!("elapsed {}", format_duration(snapshot.at.0))
+        ),
+    );
+    if let Some(left) = snapshot.window_left {
+        header.push_str(&theme.paint(
+            theme.dim,
+            &format!("  stable for {} more", format_duration(left)),
+        ));
+    }
+    if let Some(left) = snapshot.deadline_left {
+        header.push_str(&theme.paint(
+            theme.dim,
+            &format!("  timeout in {}", format_duration(left)),
+        ));
+    }
+    let options = TableOptions {
+        width: Some(width),
+        spinner: Some(spinner),
+    };
+    format!(
+        "{header}\n{}",
+        status_table(&snapshot.objects, theme, redactor, options)
+    )
+}
+
+/// A region of the terminal redrawn in place.
+pub struct LiveView {
+    bar: ProgressBar,
+    tick: usize,
+}
+
+impl LiveView {
+    pub fn new() -> Self {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10));
+        bar.set_style(ProgressStyle::with_template("{msg}").expect("a valid template"));
+        LiveView { bar, tick: 0 }
+    }
+
+    /// Terminal width, for wrapping the table.
+    pub fn width() -> u16 {
+        console_width().unwrap_or(100)
+    }
+
+    pub fn draw(&mut self, snapshot: &Snapshot, theme: &Theme, redactor: &Redactor) {
+        self.tick += 1;
+        // Keep the frame shorter than the terminal so redraws never scroll.
+        let text = frame(snapshot, theme, redactor, Self::width(), self.tick);
+        let rows = console_rows().unwrap_or(40).saturating_sub(2).max(5) as usize;
+        let mut lines: Vec<&str> = text.lines().collect();
+        let hidden = lines.len().saturating_sub(rows);
+        let more;
+        if hidden > 0 {
+            lines.truncate(rows - 1);
+            more = format!(
+                "… {} more lines (the final table lists everything)",
+                hidden + 1
+            );
+            lines.push(&more);
+        }
+        self.bar.set_message(lines.join("\n"));
+    }
+
+    /// Prints a line above the live region (e.g. an apply result).
+    pub fn println(&self, line: &str) {
+        self.bar.suspend(|| eprintln!("{line}"));
+    }
+
+    /// Removes the live region, leaving the terminal clean for the final output.
+    pub fn finish(self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Default for LiveView {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn console_width() -> Option<u16> {
+    terminal_size().map(|(_, cols)| cols)
+}
+
+fn console_rows() -> Option<u16> {
+    terminal_size().map(|(rows, _)| rows)
+}
+
+/// (rows, columns) of the terminal behind stderr.
+fn terminal_size() -> Option<(u16, u16)> {
+    let term = console::Term::stderr();
+    term.size_checked()
+}

@@ -25,7 +25,8 @@ fn main() -> ExitCode {
 fn init_logging(verbosity: u8) {
     use tracing_subscriber::EnvFilter;
     let default = match verbosity {
-        0 => "warn",
+        // kube's own error logs would repeat what kstatus reports with more context.
+        0 => "warn,kube_client=off,kube_runtime=off",
         1 => "warn,kstatus=info",
         2 => "warn,kstatus=debug",
         _ => "info,kstatus=trace",

@@ -15,12 +15,12 @@ pub struct WarningEvent {
     pub count: i32,
 }
 
-/// Warning events in `namespace` about any of the objects with these UIDs, most recent last,
-/// at most `limit`. One LIST per namespace.
+/// Warning events in `namespace` about any of the `(kind, name)` objects, most recent last, at
+/// most `limit`. One LIST per call.
 pub async fn warning_events(
     client: &kube::Client,
     namespace: &str,
-    uids: &[String],
+    objects: &[(String, String)],
     limit: usize,
 ) -> Result<Vec<WarningEvent>, kube::Error> {
     let api: Api<Event> = Api::namespaced(client.clone(), namespace);
@@ -31,10 +31,9 @@ pub async fn warning_events(
         .items
         .iter()
         .filter(|e| {
-            e.involved_object
-                .uid
-                .as_ref()
-                .is_some_and(|uid| uids.contains(uid))
+            let kind = e.involved_object.kind.as_deref().unwrap_or_default();
+            let name = e.involved_object.name.as_deref().unwrap_or_default();
+            objects.iter().any(|(k, n)| k == kind && n == name)
         })
         .collect();
     relevant.sort_by_key(|e| {

@@ -1,10 +1,476 @@
 //! `kstatus apply`: load, validate, order, server-side apply, track, stabilize, report.
 
-use crate::cli::{ApplyArgs, GlobalArgs};
-use crate::error::Error;
-use crate::exit::Exit;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
-/// Not implemented yet: refuses before touching any file or cluster, so nothing is applied.
-pub fn run(_global: &GlobalArgs, _args: &ApplyArgs) -> Result<Exit, Error> {
-    Err(Error::NotImplemented { command: "apply" })
+use serde_json::Value;
+
+use super::track::{self, Output, TrackPlan};
+use crate::cli::{ApplyArgs, DryRun, GlobalArgs};
+use crate::cluster::apply::{ApplyOptions, ApplyRequest, apply_all};
+use crate::cluster::client::{self, Connection};
+use crate::cluster::discovery::{Resolver, Resource};
+use crate::error::{Error, ManifestProblem};
+use crate::exit::Exit;
+use crate::manifest::{self, Manifest};
+use crate::render::redact::Redactor;
+
+/// Requests in flight at once while applying: enough to hide round trips, few enough not to
+/// trip API priority and fairness on small clusters.
+const APPLY_CONCURRENCY: usize = 16;
+/// How long to wait for a CRD from the input to be Established and served.
+const CRD_READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
+    // Everything is read and validated before any request is sent.
+    let manifests = manifest::load(
+        &args.filenames,
+        args.recursive,
+        &mut std::io::stdin().lock(),
+    )?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| Error::Cluster {
+            message: format!("cannot start the runtime: {err}"),
+            hint: None,
+        })?;
+    let exit = runtime.block_on(apply(global, args, manifests));
+    // Watches still running are abandoned: the verdict is known.
+    runtime.shutdown_background();
+    exit
+}
+
+/// A manifest with everything needed to apply and track it.
+struct Planned<'a> {
+    manifest: &'a Manifest,
+    resource: Option<Resource>,
+    namespace: Option<String>,
+}
+
+async fn apply(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    manifests: Vec<Manifest>,
+) -> Result<Exit, Error> {
+    let started = Instant::now();
+    let connection = client::connect(&super::connect_options(global)).await?;
+    let mut resolver = Resolver::new(connection.client.clone());
+    let mut planned = plan(&mut resolver, &connection, global, &manifests).await?;
+
+    let mut secrets = manifest::secret_values(&manifests);
+    secrets.extend(args.redact.iter().cloned());
+    let redactor = Redactor::new(secrets);
+    let output = Output::new(global, &args.output, redactor);
+
+    let options = ApplyOptions {
+        field_manager: args.field_manager.clone(),
+        force_conflicts: args.force_conflicts,
+        dry_run: args.dry_run == DryRun::Server,
+        concurrency: APPLY_CONCURRENCY,
+    };
+
+    // Phase 1: Namespaces and CRDs, so that what lives in them can apply.
+    let (first, _) = manifest::apply_phases(&manifests);
+    let first_indexes: Vec<usize> = first.iter().map(|m| index_of(&manifests, m)).collect();
+    let mut applied: HashMap<usize, Value> = HashMap::new();
+    apply_batch(
+        &connection,
+        &planned,
+        &first_indexes,
+        &options,
+        &output,
+        &mut applied,
+    )
+    .await?;
+
+    // CRDs must be Established and their kinds served before custom resources can apply.
+    if !options.dry_run {
+        wait_for_crds(&connection, &manifests, &first_indexes, &output).await?;
+    }
+    resolve_deferred(
+        &mut resolver,
+        &mut planned,
+        &connection,
+        global,
+        options.dry_run,
+    )
+    .await?;
+
+    // Phase 2: everything else.
+    let rest: Vec<usize> = (0..manifests.len())
+        .filter(|i| !first_indexes.contains(i))
+        .collect();
+    apply_batch(
+        &connection,
+        &planned,
+        &rest,
+        &options,
+        &output,
+        &mut applied,
+    )
+    .await?;
+
+    if options.dry_run {
+        output.note(&format!(
+            "server dry run: {} objects validated by the server, nothing persisted, nothing tracked",
+            manifests.len()
+        ));
+        return Ok(Exit::Success);
+    }
+
+    let objects = (0..manifests.len())
+        .map(|i| track::Target {
+            object: applied.remove(&i).expect("every object was applied"),
+            resource: planned[i]
+                .resource
+                .clone()
+                .expect("every object was resolved"),
+            origin: manifests[i].origin.clone(),
+        })
+        .collect();
+    let plan = TrackPlan {
+        objects,
+        stabilization: args.tracking.stabilization,
+        timeout: Some(args.tracking.timeout).filter(|t| !t.is_zero()),
+        wait_for_jobs: args.wait_for_jobs,
+        started,
+    };
+    Ok(track::run(&connection, plan, output).await)
+}
+
+fn index_of(manifests: &[Manifest], wanted: &Manifest) -> usize {
+    manifests
+        .iter()
+        .position(|m| std::ptr::eq(m, wanted))
+        .expect("manifest from this list")
+}
+
+/// Resolves every kind and namespace before anything is applied. Kinds defined by a CRD in the
+/// same input are resolved later, once the CRD is established.
+async fn plan<'a>(
+    resolver: &mut Resolver,
+    connection: &Connection,
+    global: &GlobalArgs,
+    manifests: &'a [Manifest],
+) -> Result<Vec<Planned<'a>>, Error> {
+    let defined_by_input = crd_kinds(manifests);
+    let mut planned = Vec::with_capacity(manifests.len());
+    let mut problems = Vec::new();
+    for manifest in manifests {
+        let resource = resolver
+            .resolve(manifest.api_version(), manifest.kind())
+            .await
+            .map_err(|err| discovery_failed(connection, manifest, &err))?;
+        let mut entry = Planned {
+            manifest,
+            resource: None,
+            namespace: None,
+        };
+        match resource {
+            Some(resource) => {
+                match namespace_for(manifest, resource.namespaced, global, connection) {
+                    Ok(namespace) => entry.namespace = namespace,
+                    Err(problem) => problems.push(problem),
+                }
+                entry.resource = Some(resource);
+            }
+            None => match defined_by_input
+                .get(&(manifest.group().to_string(), manifest.kind().to_string()))
+            {
+                Some(&namespaced) => {
+                    match namespace_for(manifest, namespaced, global, connection) {
+                        Ok(namespace) => entry.namespace = namespace,
+                        Err(problem) => problems.push(problem),
+                    }
+                }
+                None => problems.push(ManifestProblem {
+                    location: manifest.origin.to_string(),
+                    message: format!(
+                        "{}: no matches for kind \"{}\" in version \"{}\" on this cluster",
+                        manifest.display_name(),
+                        manifest.kind(),
+                        manifest.api_version()
+                    ),
+                }),
+            },
+        }
+        planned.push(entry);
+    }
+    let namespaces: Vec<Option<String>> = planned.iter().map(|p| p.namespace.clone()).collect();
+    problems.extend(manifest::find_duplicates(manifests, |m| {
+        namespaces[index_of(manifests, m)].clone()
+    }));
+    if problems.is_empty() {
+        Ok(planned)
+    } else {
+        Err(Error::Manifest { problems })
+    }
+}
+
+/// The namespace an object goes to: the manifest's, else -n, else the context's. An object
+/// naming another namespace than -n is refused, as kubectl does.
+fn namespace_for(
+    manifest: &Manifest,
+    namespaced: bool,
+    global: &GlobalArgs,
+    connection: &Connection,
+) -> Result<Option<String>, ManifestProblem> {
+    if !namespaced {
+        return Ok(None);
+    }
+    match (manifest.namespace(), global.namespace.as_deref()) {
+        (Some(own), Some(flag)) if own != flag => Err(ManifestProblem {
+            location: manifest.origin.to_string(),
+            message: format!(
+                "{} names namespace \"{own}\" but -n is \"{flag}\"; remove -n or pass -n {own}",
+                manifest.display_name()
+            ),
+        }),
+        (Some(own), _) => Ok(Some(own.to_string())),
+        (None, _) => Ok(Some(connection.default_namespace.clone())),
+    }
+}
+
+/// (group, kind) -> namespaced, for every CRD in the input.
+fn crd_kinds(manifests: &[Manifest]) -> HashMap<(String, String), bool> {
+    manifests
+        .iter()
+        .filter(|m| m.group() == "apiextensions.k8s.io" && m.kind() == "CustomResourceDefinition")
+        .filter_map(|crd| {
+            let spec = &crd.object["spec"];
+            let group = spec["group"].as_str()?.to_string();
+            let kind = spec["names"]["kind"].as_str()?.to_string();
+            let namespaced = spec["scope"].as_str() != Some("Cluster");
+            Some(((group, kind), namespaced))
+        })
+        .collect()
+}
+
+fn discovery_failed(connection: &Connection, manifest: &Manifest, err: &kube::Error) -> Error {
+    let verb = format!(
+        "discover {} (GET /apis/{})",
+        manifest.kind(),
+        manifest.api_version()
+    );
+    match crate::cluster::status_code(err) {
+        Some(401) => Error::Cluster {
+            message: format!(
+                "authentication to {} failed while trying to {verb}",
+                connection.server
+            ),
+            hint: Some("refresh your credentials or pick another --context".into()),
+        },
+        Some(403) => Error::Cluster {
+            message: format!("forbidden to {verb}: {}", crate::cluster::describe(err)),
+            hint: Some("ask for permission to read API discovery".into()),
+        },
+        _ => Error::Cluster {
+            message: format!("cannot {verb}: {}", crate::cluster::describe(err)),
+            hint: None,
+        },
+    }
+}
+
+/// Resolves the kinds whose CRDs were in the input (now established). Discovery can lag behind
+/// the Established condition, so a missing kind is asked for again for a few seconds.
+async fn resolve_deferred(
+    resolver: &mut Resolver,
+    planned: &mut [Planned<'_>],
+    connection: &Connection,
+    global: &GlobalArgs,
+    dry_run: bool,
+) -> Result<(), Error> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for entry in planned.iter_mut().filter(|p| p.resource.is_none()) {
+        loop {
+            let found = resolver
+                .resolve(entry.manifest.api_version(), entry.manifest.kind())
+                .await
+                .map_err(|err| discovery_failed(connection, entry.manifest, &err))?;
+            if let Some(resource) = found {
+                entry.namespace =
+                    namespace_for(entry.manifest, resource.namespaced, global, connection)
+                        .map_err(|problem| Error::Manifest {
+                            problems: vec![problem],
+                        })?;
+                entry.resource = Some(resource);
+                break;
+            }
+            if dry_run || Instant::now() >= deadline {
+                let why = if dry_run {
+                    "its CustomResourceDefinition is only in this input and a dry run does not create it"
+                } else {
+                    "its CustomResourceDefinition was applied but the kind is still not served"
+                };
+                return Err(Error::Manifest {
+                    problems: vec![ManifestProblem {
+                        location: entry.manifest.origin.to_string(),
+                        message: format!(
+                            "{}: cannot resolve kind: {why}",
+                            entry.manifest.display_name()
+                        ),
+                    }],
+                });
+            }
+            resolver.forget(entry.manifest.api_version());
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+    Ok(())
+}
+
+/// Applies the given manifests; any rejection ends the run with exit 4 before tracking starts.
+async fn apply_batch(
+    connection: &Connection,
+    planned: &[Planned<'_>],
+    indexes: &[usize],
+    options: &ApplyOptions,
+    output: &Output,
+    applied: &mut HashMap<usize, Value>,
+) -> Result<(), Error> {
+    let requests: Vec<ApplyRequest> = indexes
+        .iter()
+        .filter_map(|&i| {
+            let entry = &planned[i];
+            Some(ApplyRequest {
+                resource: entry.resource.clone()?,
+                namespace: entry.namespace.clone(),
+                name: entry.manifest.name().to_string(),
+                object: entry.manifest.object.clone(),
+            })
+        })
+        .collect();
+    let results = apply_all(&connection.client, &requests, options).await;
+    let mut rejections = Vec::new();
+    for (&i, result) in indexes.iter().zip(results) {
+        let manifest = planned[i].manifest;
+        let namespace = planned[i]
+            .namespace
+            .as_deref()
+            .map(|ns| format!(" -n {ns}"))
+            .unwrap_or_default();
+        match result {
+            Ok(object) => {
+                let verb = if options.dry_run {
+                    "validated (server dry run)"
+                } else {
+                    "applied"
+                };
+                output.note(&format!("{}{namespace} {verb}", manifest.display_name()));
+                applied.insert(i, object);
+            }
+            Err(err) => rejections.push(rejection(manifest, &namespace, &err, options)),
+        }
+    }
+    if rejections.is_empty() {
+        return Ok(());
+    }
+    if let Some(unreachable) = rejections.iter().find(|r| r.exit() == Exit::Cluster) {
+        return Err(Error::Cluster {
+            message: unreachable.to_string(),
+            hint: None,
+        });
+    }
+    let count = rejections.len();
+    let hint = rejections.iter().find_map(|r| r.hint().map(str::to_string));
+    let message = rejections
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    Err(Error::Rejected {
+        object: format!("{count} object(s) rejected by the API server"),
+        message: format!("\n{message}"),
+        hint,
+    })
+}
+
+fn rejection(
+    manifest: &Manifest,
+    namespace: &str,
+    err: &kube::Error,
+    options: &ApplyOptions,
+) -> Error {
+    let object = format!(
+        "{}{namespace} ({})",
+        manifest.display_name(),
+        manifest.origin
+    );
+    let message = crate::cluster::describe(err);
+    match crate::cluster::status_code(err) {
+        Some(409) => Error::Rejected {
+            object,
+            message: format!("conflict: {message}"),
+            hint: Some(format!(
+                "another field manager owns these fields; re-run with --force-conflicts to take \
+                 them over as \"{}\", or change the value to agree with it",
+                options.field_manager
+            )),
+        },
+        Some(403) => Error::Rejected {
+            object,
+            message: format!("forbidden: {message}"),
+            hint: Some(
+                "ask for permission to patch this resource (RBAC), or use another --context".into(),
+            ),
+        },
+        Some(422) | Some(400) => Error::Rejected {
+            object,
+            message: format!("invalid: {message}"),
+            hint: Some("fix the manifest; the server names the offending field".into()),
+        },
+        Some(code) => Error::Rejected {
+            object,
+            message: format!("{message} ({code})"),
+            hint: None,
+        },
+        None => Error::Cluster {
+            message: format!("{object}: {message}"),
+            hint: None,
+        },
+    }
+}
+
+/// Waits (by watch) for every CRD of the input to be Established, showing progress.
+async fn wait_for_crds(
+    connection: &Connection,
+    manifests: &[Manifest],
+    indexes: &[usize],
+    output: &Output,
+) -> Result<(), Error> {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    use kube::runtime::wait::{await_condition, conditions};
+
+    for &i in indexes {
+        let crd = &manifests[i];
+        if crd.kind() != "CustomResourceDefinition" {
+            continue;
+        }
+        output.note(&format!(
+            "waiting for {} to be established",
+            crd.display_name()
+        ));
+        let api: kube::Api<CustomResourceDefinition> =
+            kube::Api::all(connection.watch_client.clone());
+        let wait = await_condition(api, crd.name(), conditions::is_crd_established());
+        match tokio::time::timeout(CRD_READY_TIMEOUT, wait).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => {
+                return Err(Error::Cluster {
+                    message: format!("cannot watch {}: {err}", crd.display_name()),
+                    hint: None,
+                });
+            }
+            Err(_) => {
+                return Err(Error::Rejected {
+                    object: crd.display_name(),
+                    message: format!("not Established after {}s", CRD_READY_TIMEOUT.as_secs()),
+                    hint: Some(format!("check `kubectl describe crd {}`", crd.name())),
+                });
+            }
+        }
+    }
+    Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod generate;
+pub mod track;
 pub mod watch;
 
 use crate::cli::{Cli, Command};
@@ -14,5 +15,17 @@ pub fn run(cli: Cli) -> Result<Exit, crate::error::Error> {
         Command::Apply(args) => apply::run(&cli.global, &args),
         Command::Watch(args) => watch::run(&cli.global, &args),
         Command::Generate(args) => generate::run(&args),
+    }
+}
+
+/// kubectl-style connection settings from the global flags.
+pub fn connect_options(global: &crate::cli::GlobalArgs) -> crate::cluster::client::ConnectOptions {
+    crate::cluster::client::ConnectOptions {
+        kubeconfig: global.kubeconfig.clone(),
+        context: global.context.clone(),
+        cluster: global.cluster.clone(),
+        user: global.user.clone(),
+        namespace: global.namespace.clone(),
+        request_timeout: global.request_timeout,
     }
 }

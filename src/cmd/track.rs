@@ -1,0 +1,472 @@
+//! Tracking applied objects to a verdict: one watch per (kind, namespace) including child kinds,
+//! the engine fed from them and ticked, progress rendered, failures explained, exit chosen.
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::cli::{GlobalArgs, OutputArgs, OutputFormat, ProgressMode};
+use crate::cluster::client::Connection;
+use crate::cluster::discovery::Resource;
+use crate::cluster::inspect;
+use crate::cluster::watch::{self, WatchTarget, WatchUpdate};
+use crate::engine::{
+    Config, ContainerState, Event, Moment, ObjectKey, Outcome, Snapshot, Status, TrackedObject,
+    Tracker,
+};
+use crate::exit::Exit;
+use crate::manifest::Origin;
+use crate::render::card::{EventLine, Failure, LogTail, failure_card};
+use crate::render::format_duration;
+use crate::render::lines::PlainProgress;
+use crate::render::live::LiveView;
+use crate::render::redact::Redactor;
+use crate::render::report;
+use crate::render::table::{TableOptions, status_table};
+use crate::render::theme::{ColorEnv, Theme, use_color};
+
+/// How often the engine is ticked and the view refreshed.
+const TICK: Duration = Duration::from_millis(100);
+/// Warning events and log lines shown per failure card.
+const CARD_EVENTS: usize = 8;
+const CARD_LOG_LINES: i64 = 10;
+
+/// One applied object to track.
+pub struct Target {
+    /// The object as the apply returned it (generation, uid, first status).
+    pub object: Value,
+    pub resource: Resource,
+    pub origin: Origin,
+}
+
+pub struct TrackPlan {
+    pub objects: Vec<Target>,
+    pub stabilization: Duration,
+    pub timeout: Option<Duration>,
+    pub wait_for_jobs: bool,
+    /// When the run started: the deadline counts from here.
+    pub started: Instant,
+}
+
+/// Where progress and results go, decided once.
+pub struct Output {
+    pub theme: Theme,
+    pub redactor: Redactor,
+    pub format: OutputFormat,
+    pub progress: Progress,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Live,
+    Plain,
+    Silent,
+}
+
+impl Output {
+    pub fn new(global: &GlobalArgs, args: &OutputArgs, redactor: Redactor) -> Self {
+        let stderr_tty = std::io::stderr().is_terminal();
+        let env = ColorEnv::from_process(stderr_tty);
+        let dumb = env.term_dumb;
+        let theme = Theme::new(use_color(global.color, &env));
+        let progress = match args.progress {
+            ProgressMode::None => Progress::Silent,
+            ProgressMode::Plain => Progress::Plain,
+            ProgressMode::Auto if stderr_tty && !dumb => Progress::Live,
+            ProgressMode::Auto => Progress::Plain,
+        };
+        Output {
+            theme,
+            redactor,
+            format: args.format,
+            progress,
+        }
+    }
+
+    /// A progress line on stderr (not shown with --progress=none).
+    pub fn note(&self, line: &str) {
+        if self.progress != Progress::Silent {
+            eprintln!("{} {}", clock(), self.redactor.redact(line));
+        }
+    }
+
+    fn warn(&self, line: &str) {
+        eprintln!(
+            "{} {}",
+            self.theme.paint(self.theme.progress, "warning:"),
+            self.redactor.redact(line)
+        );
+    }
+}
+
+/// UTC time of day, `HH:MM:SS`, for progress lines.
+fn clock() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+        % 86_400;
+    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// How the loop ended.
+enum End {
+    Verdict,
+    Signal(Exit),
+}
+
+pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Exit {
+    let mut tracker = Tracker::new(Config {
+        stabilization: plan.stabilization,
+        timeout: plan.timeout,
+        wait_for_jobs: plan.wait_for_jobs,
+        unschedulable_grace: None,
+    });
+    let now = || Moment(plan.started.elapsed());
+    for target in &plan.objects {
+        if let Some(key) = ObjectKey::of(&target.object) {
+            let generation = target.object["metadata"]["generation"].as_i64();
+            tracker.track(key, generation);
+        }
+    }
+    for target in &plan.objects {
+        tracker.apply_event(Event::Added(target.object.clone()), now());
+    }
+
+    let targets = watch_targets(&plan.objects);
+    let (sender, mut updates) = mpsc::unbounded_channel();
+    let _watches = watch::spawn(&connection.watch_client, &targets, sender);
+    let mut warned: BTreeSet<usize> = BTreeSet::new();
+
+    let mut live = (output.progress == Progress::Live).then(LiveView::new);
+    let mut plain = PlainProgress::default();
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut terminate = signal_stream();
+
+    let end = loop {
+        tokio::select! {
+            Some(update) = updates.recv() => {
+                match update {
+                    WatchUpdate::Upsert(object) => tracker.apply_event(Event::Modified(object), now()),
+                    WatchUpdate::Delete(object) => tracker.apply_event(Event::Deleted(object), now()),
+                    WatchUpdate::Synced { .. } => {}
+                    WatchUpdate::Failed { target, message, status } => {
+                        // Transient errors are retried by the watch; say so once per watch.
+                        if warned.insert(target) {
+                            let what = targets[target].describe();
+                            let line = match status {
+                                Some(403) => format!("cannot watch {what} (forbidden): {message}; statuses may stay unknown"),
+                                _ => format!("watch of {what} failed, retrying: {message}"),
+                            };
+                            match &live {
+                                Some(view) => view.println(&output.redactor.redact(&line)),
+                                None => output.warn(&line),
+                            }
+                        }
+                    }
+                }
+            }
+            _ = ticker.tick() => {
+                tracker.tick(now());
+                let snapshot = tracker.snapshot(now());
+                match (&mut live, output.progress) {
+                    (Some(view), _) => view.draw(&snapshot, &output.theme, &output.redactor),
+                    (None, Progress::Plain) => {
+                        let stamp = clock();
+                        for line in plain.changes(&snapshot, &stamp, &output.redactor) {
+                            eprintln!("{line}");
+                        }
+                        if let Some(line) = plain.heartbeat(&snapshot, &stamp) {
+                            eprintln!("{line}");
+                        }
+                    }
+                    _ => {}
+                }
+                if tracker.verdict().is_some() {
+                    break End::Verdict;
+                }
+            }
+            signal = terminate.recv() => {
+                break End::Signal(signal.unwrap_or(Exit::Interrupted));
+            }
+        }
+    };
+    if let Some(view) = live.take() {
+        view.finish();
+    }
+    let snapshot = tracker.snapshot(now());
+    let (exit, outcome, reason) = match (&end, tracker.verdict()) {
+        (End::Signal(exit), _) => {
+            let what = if *exit == Exit::Terminated {
+                "terminated (SIGTERM)"
+            } else {
+                "interrupted (Ctrl-C)"
+            };
+            (
+                *exit,
+                "Interrupted".to_string(),
+                format!("{what} after {}", format_duration(snapshot.at.0)),
+            )
+        }
+        (End::Verdict, Some(verdict)) => {
+            let exit = match verdict.outcome {
+                Outcome::Success => Exit::Success,
+                Outcome::Error => Exit::Failed,
+                Outcome::TimedOut => Exit::TimedOut,
+            };
+            let outcome = match verdict.outcome {
+                Outcome::TimedOut => "TimedOut".to_string(),
+                other => other.to_string(),
+            };
+            (exit, outcome, verdict.reason.clone())
+        }
+        (End::Verdict, None) => unreachable!("the loop ends on a verdict"),
+    };
+    let failures = if matches!(end, End::Verdict) {
+        gather_failures(connection, &snapshot.objects).await
+    } else {
+        Vec::new()
+    };
+    print_result(
+        &output,
+        &snapshot,
+        &plan.objects,
+        &outcome,
+        &reason,
+        &failures,
+    );
+    exit
+}
+
+/// SIGINT and SIGTERM as exits.
+fn signal_stream() -> mpsc::UnboundedReceiver<Exit> {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let interrupt = sender.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = interrupt.send(Exit::Interrupted);
+        }
+    });
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate())
+            && term.recv().await.is_some()
+        {
+            let _ = sender.send(Exit::Terminated);
+        }
+    });
+    receiver
+}
+
+/// One watch per (kind, namespace): the tracked objects' kinds plus the kinds of their
+/// children (ReplicaSets and Pods of Deployments, Pods of StatefulSets/DaemonSets/Jobs, Jobs of
+/// CronJobs).
+fn watch_targets(objects: &[Target]) -> Vec<WatchTarget> {
+    let pods = Resource::well_known("", "v1", "Pod", "pods", true);
+    let replica_sets = Resource::well_known("apps", "v1", "ReplicaSet", "replicasets", true);
+    let jobs = Resource::well_known("batch", "v1", "Job", "jobs", true);
+    let storage_classes = Resource::well_known(
+        "storage.k8s.io",
+        "v1",
+        "StorageClass",
+        "storageclasses",
+        false,
+    );
+
+    let mut targets: Vec<WatchTarget> = Vec::new();
+    let mut add = |resource: &Resource, namespace: Option<String>| {
+        let namespace = if resource.namespaced { namespace } else { None };
+        let exists = targets.iter().any(|t| {
+            t.resource.api.group == resource.api.group
+                && t.resource.api.kind == resource.api.kind
+                && t.namespace == namespace
+        });
+        if !exists {
+            targets.push(WatchTarget {
+                resource: resource.clone(),
+                namespace,
+                label_selector: None,
+            });
+        }
+    };
+    for target in objects {
+        let namespace = target.object["metadata"]["namespace"]
+            .as_str()
+            .map(str::to_string);
+        add(&target.resource, namespace.clone());
+        let children: &[&Resource] = match (
+            target.resource.api.group.as_str(),
+            target.resource.api.kind.as_str(),
+        ) {
+            ("apps", "Deployment") => &[&replica_sets, &pods],
+            ("apps", "ReplicaSet" | "StatefulSet" | "DaemonSet") | ("batch", "Job") => &[&pods],
+            ("batch", "CronJob") => &[&jobs, &pods],
+            ("", "PersistentVolumeClaim") => &[&storage_classes],
+            _ => &[],
+        };
+        for child in children {
+            add(child, namespace.clone());
+        }
+    }
+    targets
+}
+
+/// Events and log tails for every object in Error or Timed out.
+async fn gather_failures(connection: &Connection, objects: &[TrackedObject]) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    for object in objects
+        .iter()
+        .filter(|o| matches!(o.status.status, Status::Error | Status::TimedOut))
+    {
+        let mut failure = Failure {
+            object: object.clone(),
+            events: Vec::new(),
+            log: None,
+            gather_errors: Vec::new(),
+        };
+        let Some(namespace) = object.key.namespace.clone() else {
+            failures.push(failure);
+            continue;
+        };
+        let chain = object
+            .status
+            .children
+            .as_ref()
+            .and_then(|c| c.worst.as_ref());
+        let mut involved = vec![(object.key.kind.clone(), object.key.name.clone())];
+        if let Some(chain) = chain {
+            involved.extend(chain.links.iter().map(|l| (l.kind.clone(), l.name.clone())));
+        }
+        match inspect::warning_events(&connection.client, &namespace, &involved, CARD_EVENTS).await
+        {
+            Ok(events) => {
+                failure.events = events
+                    .into_iter()
+                    .map(|e| EventLine {
+                        object: e.object,
+                        reason: e.reason,
+                        message: e.message,
+                        count: e.count,
+                    })
+                    .collect();
+            }
+            Err(err) => failure.gather_errors.push(format!(
+                "events unavailable: {}",
+                crate::cluster::describe(&err)
+            )),
+        }
+        let pod = chain.and_then(|c| {
+            c.links
+                .iter()
+                .rev()
+                .find(|l| l.kind == "Pod")
+                .map(|l| l.name.clone())
+        });
+        let pod = pod.or_else(|| (object.key.kind == "Pod").then(|| object.key.name.clone()));
+        if let (Some(pod), Some(container)) = (pod, chain.and_then(|c| c.container.as_ref())) {
+            let ran = container.restart_count > 0 || container.state != ContainerState::Waiting;
+            if ran {
+                let previous =
+                    container.restart_count > 0 && container.state != ContainerState::Terminated;
+                match inspect::log_tail(
+                    &connection.client,
+                    &namespace,
+                    &pod,
+                    &container.name,
+                    previous,
+                    CARD_LOG_LINES,
+                )
+                .await
+                {
+                    Ok(text) => {
+                        failure.log = Some(LogTail {
+                            pod,
+                            container: container.name.clone(),
+                            previous,
+                            lines: text.lines().map(str::to_string).collect(),
+                        });
+                    }
+                    Err(err) => failure.gather_errors.push(format!(
+                        "log unavailable: {}",
+                        crate::cluster::describe(&err)
+                    )),
+                }
+            }
+        }
+        failures.push(failure);
+    }
+    failures
+}
+
+fn print_result(
+    output: &Output,
+    snapshot: &Snapshot,
+    objects: &[Target],
+    outcome: &str,
+    reason: &str,
+    failures: &[Failure],
+) {
+    let theme = &output.theme;
+    let redactor = &output.redactor;
+    let verdict_line = format!(
+        "{} {} after {}: {}",
+        theme.paint(theme.bold, "verdict:"),
+        theme.paint(theme.status_style(snapshot.application), outcome),
+        format_duration(snapshot.at.0),
+        redactor.redact(reason)
+    );
+    let mut stdout = std::io::stdout().lock();
+    match output.format {
+        OutputFormat::Table => {
+            let width = if std::io::stdout().is_terminal() {
+                Some(LiveView::width())
+            } else {
+                None
+            };
+            let table = status_table(
+                &snapshot.objects,
+                theme,
+                redactor,
+                TableOptions {
+                    width,
+                    spinner: None,
+                },
+            );
+            let _ = writeln!(stdout, "{table}");
+            for failure in failures {
+                let _ = writeln!(
+                    stdout,
+                    "\n{}",
+                    with_origin(failure_card(failure, theme, redactor), failure, objects)
+                );
+            }
+            let _ = writeln!(stdout, "\n{verdict_line}");
+        }
+        OutputFormat::Json | OutputFormat::Yaml => {
+            let report = report::build(snapshot, outcome, reason, failures);
+            let text = report::to_text(&report, output.format == OutputFormat::Yaml, redactor);
+            let _ = write!(stdout, "{text}");
+            if output.progress != Progress::Silent {
+                eprintln!("{verdict_line}");
+            }
+        }
+    }
+    let _ = stdout.flush();
+}
+
+/// Adds the manifest location under the card's first line, so the failing object can be found.
+fn with_origin(card: String, failure: &Failure, objects: &[Target]) -> String {
+    let origin = objects
+        .iter()
+        .find(|t| ObjectKey::of(&t.object).as_ref() == Some(&failure.object.key))
+        .map(|t| t.origin.to_string());
+    match (origin, card.split_once('\n')) {
+        (Some(origin), Some((first, rest))) => format!("{first}\n  manifest:   {origin}\n{rest}"),
+        _ => card,
+    }
+}

@@ -75,17 +75,60 @@ fn bad_duration_names_the_problem() {
 }
 
 #[test]
-fn unimplemented_commands_fail_loudly_without_pretending() {
-    kstatus()
-        .args(["apply", "-f", "x.yaml"])
-        .assert()
-        .code(2)
-        .stderr(contains("`kstatus apply` is not implemented yet"));
+fn watch_fails_loudly_until_it_is_implemented() {
     kstatus()
         .args(["watch", "-l", "app=shop"])
         .assert()
         .code(2)
         .stderr(contains("`kstatus watch` is not implemented yet"));
+}
+
+/// Manifests are read and validated before any cluster is contacted: these fail with exit 2
+/// even though no cluster is configured.
+#[test]
+fn apply_rejects_unreadable_and_invalid_manifests_before_connecting() {
+    kstatus()
+        .args([
+            "apply",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-f",
+            "/nonexistent/app.yaml",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("/nonexistent/app.yaml: cannot read"));
+    kstatus()
+        .args([
+            "apply",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-f",
+            "-",
+        ])
+        .write_stdin("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\nkind: Secret\n")
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "<stdin>:6 (document 2): Secret: missing apiVersion",
+        ))
+        .stderr(contains("nothing was applied"));
+}
+
+#[test]
+fn apply_with_an_unreadable_kubeconfig_says_so() {
+    kstatus()
+        .args([
+            "apply",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-f",
+            "-",
+        ])
+        .write_stdin("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read kubeconfig /nonexistent/kubeconfig"));
 }
 
 /// completions/ and man/ are generated from the clap definition and committed; this fails when

@@ -3,6 +3,7 @@
 //! The local control plane (tests/cluster/local-cluster.sh) is started once for the run and
 //! stopped at the end if this run started it; set KSTATUS_E2E_KUBECONFIG to use another cluster.
 
+mod apply;
 mod smoke;
 mod support;
 
@@ -10,7 +11,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = libtest_mimic::Arguments::from_args();
-    let trials = smoke::trials();
+    let mut trials = smoke::trials();
+    trials.extend(apply::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

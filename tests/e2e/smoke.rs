@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Pod};
+use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::{ListParams, LogParams};
 use libtest_mimic::Trial;
 
-use crate::support::{TestContext, create, describe, e2e, wait_until};
+use crate::support::{TestContext, create, e2e, wait_until};
 
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -28,10 +28,6 @@ pub fn trials() -> Vec<Trial> {
         e2e(
             "smoke_unprivileged_user_is_forbidden",
             unprivileged_user_is_forbidden,
-        ),
-        e2e(
-            "smoke_kstatus_apply_refuses_until_implemented",
-            kstatus_apply_refuses_until_implemented,
         ),
     ]
 }
@@ -189,30 +185,4 @@ async fn unprivileged_user_is_forbidden(ctx: TestContext) {
         }
         other => panic!("expected a 403 from the API server, got {other}"),
     }
-}
-
-/// The real binary runs with the test cluster's kubeconfig and, until `apply` lands, refuses
-/// loudly with exit 2 and leaves the cluster untouched.
-async fn kstatus_apply_refuses_until_implemented(ctx: TestContext) {
-    let manifest = ctx.manifest(
-        "config.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n",
-    );
-    let output = ctx.kstatus(
-        &[
-            "apply",
-            "-n",
-            &ctx.namespace,
-            "-f",
-            manifest.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("not implemented"));
-    let configmaps = Api::<ConfigMap>::namespaced(ctx.client.clone(), &ctx.namespace);
-    assert!(
-        configmaps.get_opt("settings").await.unwrap().is_none(),
-        "nothing was applied"
-    );
 }

@@ -122,3 +122,44 @@ fn terminal_size() -> Option<(u16, u16)> {
     let term = console::Term::stderr();
     term.size_checked()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::engine::{Moment, ObjectKey, ObjectStatus, Status, TrackedObject};
+
+    #[test]
+    fn frame_shows_status_countdowns_a_spinner_per_object_in_progress_and_wraps() {
+        let snapshot = Snapshot {
+            at: Moment(Duration::from_millis(4_200)),
+            objects: vec![
+                TrackedObject {
+                    key: ObjectKey::new("", "ConfigMap", Some("shop"), "settings"),
+                    status: ObjectStatus::success("Created"),
+                    since: Moment::default(),
+                },
+                TrackedObject {
+                    key: ObjectKey::new("apps", "Deployment", Some("shop"), "web"),
+                    status: ObjectStatus::in_progress(
+                        "Waiting for rollout to finish: 1 of 3 updated replicas are available...",
+                    ),
+                    since: Moment::default(),
+                },
+            ],
+            application: Status::InProgress,
+            window_left: None,
+            deadline_left: Some(Duration::from_secs(295)),
+            verdict: None,
+        };
+        let text = frame(&snapshot, &Theme::plain(), &Redactor::default(), 100, 1);
+        assert_eq!(
+            text,
+            "⠙ application In progress  elapsed 4.2s  timeout in 4m55s\n\
+             OBJECT              STATUS         MESSAGE\n\
+             ConfigMap/settings  Success        Created\n\
+             Deployment/web      ⠙ In progress  Waiting for rollout to finish: 1 of 3 updated replicas are\n                                   available..."
+        );
+    }
+}

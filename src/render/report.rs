@@ -113,3 +113,112 @@ pub fn to_text(report: &Report, yaml: bool, redactor: &Redactor) -> String {
         text
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::engine::{Moment, ObjectKey, ObjectStatus, TrackedObject};
+
+    fn snapshot() -> Snapshot {
+        Snapshot {
+            at: Moment(Duration::from_millis(12_340)),
+            objects: vec![
+                TrackedObject {
+                    key: ObjectKey::new("", "ConfigMap", Some("shop"), "settings"),
+                    status: ObjectStatus::success("Created"),
+                    since: Moment::default(),
+                },
+                TrackedObject {
+                    key: ObjectKey::new("apps", "Deployment", Some("shop"), "web"),
+                    status: ObjectStatus::error(
+                        "1/1 pods: CrashLoopBackOff (exit 1) in container \"web\"",
+                    ),
+                    since: Moment::default(),
+                },
+            ],
+            application: Status::Error,
+            window_left: None,
+            deadline_left: None,
+            verdict: None,
+        }
+    }
+
+    #[test]
+    fn json_report_snapshot() {
+        let failure = Failure {
+            object: snapshot().objects[1].clone(),
+            events: vec![EventLine {
+                object: "Pod/web-1".into(),
+                reason: "BackOff".into(),
+                message: "Back-off restarting failed container".into(),
+                count: 2,
+            }],
+            log: Some(LogTail {
+                pod: "web-1".into(),
+                container: "web".into(),
+                previous: true,
+                lines: vec!["token=abcd1234".into(), "panic: boom".into()],
+            }),
+            gather_errors: vec![],
+        };
+        let report = build(&snapshot(), "Error", "1 object in Error", &[failure]);
+        let text = to_text(&report, false, &Redactor::new(vec!["abcd1234".into()]));
+        let expected = r#"{
+  "application": "Error",
+  "elapsedSeconds": 12.3,
+  "objects": [
+    {
+      "apiGroup": "",
+      "kind": "ConfigMap",
+      "message": "Created",
+      "name": "settings",
+      "namespace": "shop",
+      "status": "Success"
+    },
+    {
+      "apiGroup": "apps",
+      "failure": {
+        "events": [
+          {
+            "count": 2,
+            "message": "Back-off restarting failed container",
+            "object": "Pod/web-1",
+            "reason": "BackOff"
+          }
+        ],
+        "log": {
+          "container": "web",
+          "lines": [
+            "token=[redacted]",
+            "panic: boom"
+          ],
+          "pod": "web-1",
+          "previous": true
+        }
+      },
+      "kind": "Deployment",
+      "message": "1/1 pods: CrashLoopBackOff (exit 1) in container \"web\"",
+      "name": "web",
+      "namespace": "shop",
+      "status": "Error"
+    }
+  ],
+  "outcome": "Error",
+  "reason": "1 object in Error",
+  "schema": "kstatus.dev/report/v1"
+}
+"#;
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn yaml_report_carries_the_same_fields() {
+        let report = build(&snapshot(), "Error", "why", &[]);
+        let text = to_text(&report, true, &Redactor::default());
+        let parsed: serde_json::Value = serde_saphyr::from_str(&text).expect("valid YAML");
+        assert_eq!(parsed["schema"], SCHEMA);
+        assert_eq!(parsed["objects"][1]["status"], "Error");
+    }
+}

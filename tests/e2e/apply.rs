@@ -73,6 +73,16 @@ pub fn trials() -> Vec<Trial> {
             "apply_secret_values_never_printed",
             secret_values_never_printed,
         ),
+        e2e(
+            "apply_server_dry_run_persists_nothing",
+            server_dry_run_persists_nothing,
+        ),
+        e2e("apply_sigterm_prints_the_snapshot_and_exits_143", |ctx| {
+            interrupted(ctx, "TERM", 143)
+        }),
+        e2e("apply_sigint_prints_the_snapshot_and_exits_130", |ctx| {
+            interrupted(ctx, "INT", 130)
+        }),
     ]
 }
 
@@ -663,4 +673,91 @@ spec:
             assert_eq!(report["schema"], "kstatus.dev/report/v1");
         }
     }
+}
+
+async fn server_dry_run_persists_nothing(ctx: TestContext) {
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: trial\ndata:\n  a: b\n";
+    let run = apply(&ctx, manifest, &["--dry-run", "server"]);
+    assert_eq!(run.code, Some(0), "{}", run.text);
+    assert!(run.stderr.contains("ConfigMap/trial -n"), "{}", run.text);
+    assert!(
+        run.stderr.contains("validated (server dry run)"),
+        "{}",
+        run.text
+    );
+    let configmaps = Api::<ConfigMap>::namespaced(ctx.client.clone(), &ctx.namespace);
+    assert!(
+        configmaps.get_opt("trial").await.unwrap().is_none(),
+        "nothing persisted"
+    );
+
+    // The server validates: an invalid object is rejected even in a dry run.
+    let invalid = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n";
+    let run = apply(&ctx, invalid, &["--dry-run", "server"]);
+    assert_eq!(run.code, Some(4), "{}", run.text);
+    assert!(run.stderr.contains("invalid"), "{}", run.text);
+}
+
+/// A signal during tracking prints the snapshot so far and exits 128 + the signal number.
+async fn interrupted(ctx: TestContext, signal: &'static str, code: i32) {
+    let path = ctx.manifest(
+        "app.yaml",
+        &deployment("slow", 1, "registry.example/never-ready:1"),
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kstatus"))
+        .args([
+            "apply",
+            "-n",
+            &ctx.namespace,
+            "-f",
+            path.to_str().unwrap(),
+            "--progress",
+            "plain",
+        ])
+        .env("KUBECONFIG", &ctx.cluster.kubeconfig)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting kstatus");
+    // Wait until tracking has started (the object shows up in the progress log).
+    let pods = Api::<Pod>::namespaced(ctx.client.clone(), &ctx.namespace);
+    crate::support::wait_until("the Deployment's pod", Duration::from_secs(60), || async {
+        let list = pods
+            .list(&ListParams::default().labels("app=slow"))
+            .await
+            .ok()?;
+        (!list.items.is_empty()).then_some(())
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let status = std::process::Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = tokio::task::spawn_blocking(move || {
+        let _ = &mut child;
+        child.wait_with_output()
+    })
+    .await
+    .unwrap()
+    .expect("kstatus finished");
+    assert_eq!(output.status.code(), Some(code), "{}", describe(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("Deployment/slow"))
+        .unwrap_or_default();
+    assert!(
+        row.contains("In progress"),
+        "the snapshot so far: {}",
+        describe(&output)
+    );
+    assert!(
+        stdout.contains("verdict: Interrupted"),
+        "{}",
+        describe(&output)
+    );
 }

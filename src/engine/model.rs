@@ -168,6 +168,7 @@ pub enum ContainerState {
 
 /// The container at the end of a failure chain, with everything a failure card shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ContainerDetail {
     pub name: String,
     pub role: ContainerRole,
@@ -186,6 +187,7 @@ pub struct ContainerDetail {
 
 /// One object in a chain from a tracked parent down to the child that matters most.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ChainLink {
     pub kind: String,
     pub name: String,
@@ -196,6 +198,7 @@ pub struct ChainLink {
 /// The worst descendant of a tracked object: the links below it (e.g. ReplicaSet, Pod) and,
 /// when a container is to blame, that container.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
 pub struct Chain {
     pub links: Vec<ChainLink>,
     pub container: Option<ContainerDetail>,
@@ -203,6 +206,7 @@ pub struct Chain {
 
 /// What the current children of a tracked object look like.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
 pub struct ChildSummary {
     /// Children counted (current revision, not terminating).
     pub total: usize,

@@ -30,18 +30,12 @@ pub enum Error {
         message: String,
         hint: Option<String>,
     },
-
-    /// A command whose implementation has not landed yet.
-    #[error("`kstatus {command}` is not implemented yet in this build")]
-    NotImplemented { command: &'static str },
 }
 
 impl Error {
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Usage { .. } | Error::Manifest { .. } | Error::NotImplemented { .. } => {
-                Exit::Usage
-            }
+            Error::Usage { .. } | Error::Manifest { .. } => Exit::Usage,
             Error::Rejected { .. } => Exit::Rejected,
             Error::Cluster { .. } => Exit::Cluster,
         }
@@ -54,9 +48,6 @@ impl Error {
             | Error::Rejected { hint, .. }
             | Error::Cluster { hint, .. } => hint.as_deref(),
             Error::Manifest { .. } => Some("fix the manifest; nothing was applied"),
-            Error::NotImplemented { .. } => {
-                Some("nothing was applied; use `kubectl apply --server-side` until it lands")
-            }
         }
     }
 }
@@ -100,11 +91,9 @@ mod tests {
             message: "down".into(),
             hint: None,
         };
-        let unimplemented = Error::NotImplemented { command: "apply" };
         assert_eq!(manifest.exit(), Exit::Usage);
         assert_eq!(rejected.exit(), Exit::Rejected);
         assert_eq!(cluster.exit(), Exit::Cluster);
-        assert_eq!(unimplemented.exit(), Exit::Usage);
         assert_eq!(manifest.to_string(), "a.yaml:3: bad\na.yaml:3: bad");
     }
 }

@@ -8,3 +8,4 @@ pub mod error;
 pub mod exit;
 pub mod manifest;
 pub mod render;
+pub mod selector;

@@ -75,12 +75,32 @@ fn bad_duration_names_the_problem() {
 }
 
 #[test]
-fn watch_fails_loudly_until_it_is_implemented() {
+fn watch_rejects_a_bad_selector_before_connecting() {
     kstatus()
-        .args(["watch", "-l", "app=shop"])
+        .args([
+            "watch",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-l",
+            "app in shop",
+        ])
         .assert()
         .code(2)
-        .stderr(contains("`kstatus watch` is not implemented yet"));
+        .stderr(contains(
+            "-l app in shop: invalid label selector requirement",
+        ));
+}
+
+#[test]
+fn watch_takes_either_a_selector_or_manifests() {
+    kstatus()
+        .args(["watch", "-l", "app=shop", "-f", "app.yaml"])
+        .assert()
+        .code(2);
+    kstatus()
+        .args(["watch", "--once", "--until", "settled", "-l", "a=b"])
+        .assert()
+        .code(2);
 }
 
 /// Manifests are read and validated before any cluster is contacted: these fail with exit 2

@@ -66,6 +66,58 @@ impl Resolver {
         self.served.remove(api_version);
     }
 
+    /// The first of `candidates` (apiVersion, kind) the server serves: the same kind moved
+    /// between versions over the releases (CronJob batch/v1beta1 -> batch/v1, ...).
+    pub async fn resolve_first(
+        &mut self,
+        candidates: &[(&str, &str)],
+    ) -> Result<Option<Resource>, kube::Error> {
+        for (api_version, kind) in candidates {
+            if let Some(resource) = self.resolve(api_version, kind).await? {
+                return Ok(Some(resource));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A kind named on the command line as `kind`, `plural`, `kind.group` or `plural.group`
+    /// (case-insensitive), at the group's preferred version. Without a group, the core group and
+    /// the built-in workload groups are searched.
+    pub async fn find(&self, name: &str) -> Result<Option<Resource>, kube::Error> {
+        let (wanted, groups): (&str, Vec<&str>) = match name.split_once('.') {
+            Some((wanted, group)) => (wanted, vec![group]),
+            None => (
+                name,
+                vec![
+                    "",
+                    "apps",
+                    "batch",
+                    "networking.k8s.io",
+                    "policy",
+                    "autoscaling",
+                    "storage.k8s.io",
+                ],
+            ),
+        };
+        for group in groups {
+            let found = match kube::discovery::group(&self.client, group).await {
+                Ok(found) => found,
+                Err(kube::Error::Api(status)) if status.code == 404 => continue,
+                Err(kube::Error::Discovery(_)) => continue,
+                Err(err) => return Err(err),
+            };
+            for (api, caps) in found.recommended_resources() {
+                let matches = api.kind.eq_ignore_ascii_case(wanted)
+                    || api.plural.eq_ignore_ascii_case(wanted);
+                if matches {
+                    let namespaced = matches!(caps.scope, Scope::Namespaced);
+                    return Ok(Some(Resource { api, namespaced }));
+                }
+            }
+        }
+        Ok(None)
+    }
+
     async fn discover(&self, api_version: &str) -> Result<HashMap<String, Resource>, kube::Error> {
         let Ok(gv) = api_version.parse::<GroupVersion>() else {
             return Ok(HashMap::new());

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::track::{self, Output, TrackPlan};
+use super::track::{self, Fixed, Mode, Output, TrackPlan};
 use crate::cli::{ApplyArgs, DryRun, GlobalArgs};
 use crate::cluster::apply::{ApplyOptions, ApplyRequest, apply_all};
 use crate::cluster::client::{self, Connection};
@@ -120,24 +120,29 @@ async fn apply(
         return Ok(Exit::Success);
     }
 
-    let objects = (0..manifests.len())
-        .map(|i| track::Target {
-            object: applied.remove(&i).expect("every object was applied"),
-            resource: planned[i]
-                .resource
-                .clone()
-                .expect("every object was resolved"),
-            origin: manifests[i].origin.clone(),
-        })
-        .collect();
+    let mut fixed = Vec::with_capacity(manifests.len());
+    let mut kinds = Vec::new();
+    for (i, manifest) in manifests.iter().enumerate() {
+        let object = applied.remove(&i).expect("every object was applied");
+        let resource = planned[i]
+            .resource
+            .clone()
+            .expect("every object was resolved");
+        kinds.push((resource, planned[i].namespace.clone()));
+        fixed.extend(Fixed::applied(object, manifest.origin.clone()));
+    }
     let plan = TrackPlan {
-        objects,
+        fixed,
+        discover: None,
+        targets: track::watch_targets(&kinds, None),
         stabilization: args.tracking.stabilization,
         timeout: Some(args.tracking.timeout).filter(|t| !t.is_zero()),
         wait_for_jobs: args.wait_for_jobs,
+        settle_on_error: true,
+        mode: Mode::Verdict,
         started,
     };
-    Ok(track::run(&connection, plan, output).await)
+    track::run(&connection, plan, output).await
 }
 
 fn index_of(manifests: &[Manifest], wanted: &Manifest) -> usize {

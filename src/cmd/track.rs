@@ -17,6 +17,7 @@ use crate::engine::{
     Config, ContainerState, Event, Moment, ObjectKey, Outcome, Snapshot, Status, TrackedObject,
     Tracker,
 };
+use crate::error::Error;
 use crate::exit::Exit;
 use crate::manifest::Origin;
 use crate::render::card::{EventLine, Failure, LogTail, failure_card};
@@ -27,6 +28,7 @@ use crate::render::redact::Redactor;
 use crate::render::report;
 use crate::render::table::{TableOptions, status_table};
 use crate::render::theme::{ColorEnv, Theme, use_color};
+use crate::selector::Selector;
 
 /// How often the engine is ticked and the view refreshed.
 const TICK: Duration = Duration::from_millis(100);
@@ -34,19 +36,56 @@ const TICK: Duration = Duration::from_millis(100);
 const CARD_EVENTS: usize = 8;
 const CARD_LOG_LINES: i64 = 10;
 
-/// One applied object to track.
-pub struct Target {
-    /// The object as the apply returned it (generation, uid, first status).
-    pub object: Value,
-    pub resource: Resource,
-    pub origin: Origin,
+/// An object tracked from the start (applied, or named in a manifest for `watch -f`).
+pub struct Fixed {
+    pub key: ObjectKey,
+    /// The generation the apply returned, to await its observation.
+    pub generation: Option<i64>,
+    /// The object as the apply returned it; None when only named (watch -f).
+    pub initial: Option<Value>,
+    pub origin: Option<Origin>,
+}
+
+impl Fixed {
+    /// An object as a server-side apply returned it.
+    pub fn applied(object: Value, origin: Origin) -> Option<Self> {
+        Some(Fixed {
+            key: ObjectKey::of(&object)?,
+            generation: object["metadata"]["generation"].as_i64(),
+            initial: Some(object),
+            origin: Some(origin),
+        })
+    }
+}
+
+/// When the run ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// At the verdict (apply, `watch --until`).
+    Verdict,
+    /// Once every watch has listed its objects: one snapshot (`watch --once`).
+    Once,
+    /// Only when interrupted (`watch`).
+    Continuous,
+}
+
+/// Objects tracked as they appear: of these kinds, matching the selector, and not controlled
+/// by another object (then they are children).
+pub struct Discover {
+    pub kinds: Vec<(String, String)>,
+    pub selector: Selector,
 }
 
 pub struct TrackPlan {
-    pub objects: Vec<Target>,
+    pub fixed: Vec<Fixed>,
+    /// `watch -l`: which objects to track as they appear.
+    pub discover: Option<Discover>,
+    pub targets: Vec<WatchTarget>,
     pub stabilization: Duration,
     pub timeout: Option<Duration>,
     pub wait_for_jobs: bool,
+    pub settle_on_error: bool,
+    pub mode: Mode,
     /// When the run started: the deadline counts from here.
     pub started: Instant,
 }
@@ -115,31 +154,35 @@ fn clock() -> String {
 /// How the loop ended.
 enum End {
     Verdict,
+    Snapshot,
     Signal(Exit),
 }
 
-pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Exit {
+/// How long `watch --once` waits for its watches to list what they see.
+const ONCE_SYNC_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Result<Exit, Error> {
     let mut tracker = Tracker::new(Config {
         stabilization: plan.stabilization,
         timeout: plan.timeout,
         wait_for_jobs: plan.wait_for_jobs,
         unschedulable_grace: None,
+        settle_on_error: plan.settle_on_error,
     });
     let now = || Moment(plan.started.elapsed());
-    for target in &plan.objects {
-        if let Some(key) = ObjectKey::of(&target.object) {
-            let generation = target.object["metadata"]["generation"].as_i64();
-            tracker.track(key, generation);
-        }
+    for fixed in &plan.fixed {
+        tracker.track(fixed.key.clone(), fixed.generation);
     }
-    for target in &plan.objects {
-        tracker.apply_event(Event::Added(target.object.clone()), now());
+    for initial in plan.fixed.iter().filter_map(|f| f.initial.clone()) {
+        tracker.apply_event(Event::Added(initial), now());
     }
 
-    let targets = watch_targets(&plan.objects);
+    let targets = &plan.targets;
     let (sender, mut updates) = mpsc::unbounded_channel();
-    let _watches = watch::spawn(&connection.watch_client, &targets, sender);
+    let mut watches = watch::spawn(&connection.watch_client, targets, sender);
     let mut warned: BTreeSet<usize> = BTreeSet::new();
+    let mut forbidden: BTreeSet<usize> = BTreeSet::new();
+    let mut listed: BTreeSet<usize> = BTreeSet::new();
 
     let mut live = (output.progress == Progress::Live).then(LiveView::new);
     let mut plain = PlainProgress::default();
@@ -151,21 +194,47 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Ex
         tokio::select! {
             Some(update) = updates.recv() => {
                 match update {
-                    WatchUpdate::Upsert(object) => tracker.apply_event(Event::Modified(object), now()),
-                    WatchUpdate::Delete(object) => tracker.apply_event(Event::Deleted(object), now()),
-                    WatchUpdate::Synced { .. } => {}
+                    WatchUpdate::Upsert(object) => {
+                        if let (Some(discover), Some(key)) = (&plan.discover, ObjectKey::of(&object))
+                            && !tracker.is_tracked(&key)
+                            && is_top_level(&object, &key, discover)
+                        {
+                            tracker.track(key, None);
+                        }
+                        tracker.apply_event(Event::Modified(object), now());
+                    }
+                    WatchUpdate::Delete(object) => {
+                        let key = ObjectKey::of(&object);
+                        tracker.apply_event(Event::Deleted(object), now());
+                        // Watching a label: what is gone leaves the view.
+                        if plan.discover.is_some() && let Some(key) = key {
+                            tracker.untrack(&key);
+                        }
+                    }
+                    WatchUpdate::Synced { target } => {
+                        listed.insert(target);
+                    }
                     WatchUpdate::Failed { target, message, status } => {
+                        if status == Some(403) {
+                            forbidden.insert(target);
+                            listed.insert(target);
+                        }
                         // Transient errors are retried by the watch; say so once per watch.
                         if warned.insert(target) {
-                            let what = targets[target].describe();
-                            let line = match status {
-                                Some(403) => format!("cannot watch {what} (forbidden): {message}; statuses may stay unknown"),
-                                _ => format!("watch of {what} failed, retrying: {message}"),
-                            };
+                            let line = watch_failure(&targets[target], &message, status);
                             match &live {
-                                Some(view) => view.println(&output.redactor.redact(&line)),
+                                Some(view) => view.println(&format!("warning: {}", output.redactor.redact(&line))),
                                 None => output.warn(&line),
                             }
+                        }
+                        if !targets.is_empty() && forbidden.len() == targets.len() {
+                            if let Some(view) = live.take() {
+                                view.finish();
+                            }
+                            return Err(Error::Cluster {
+                                message: "none of the watched kinds can be read: every list/watch was forbidden".into(),
+                                hint: Some("ask for get, list and watch permissions (RBAC) in this namespace, or use another --context".into()),
+                            });
                         }
                     }
                 }
@@ -186,8 +255,23 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Ex
                     }
                     _ => {}
                 }
-                if tracker.verdict().is_some() {
-                    break End::Verdict;
+                match plan.mode {
+                    Mode::Verdict if tracker.verdict().is_some() => break End::Verdict,
+                    Mode::Once if listed.len() == targets.len() => break End::Snapshot,
+                    Mode::Once if now().0 > ONCE_SYNC_TIMEOUT => {
+                        if let Some(view) = live.take() {
+                            view.finish();
+                        }
+                        let waiting: Vec<String> = (0..targets.len())
+                            .filter(|i| !listed.contains(i))
+                            .map(|i| targets[i].describe())
+                            .collect();
+                        return Err(Error::Cluster {
+                            message: format!("could not list {} within {}s", waiting.join(", "), ONCE_SYNC_TIMEOUT.as_secs()),
+                            hint: None,
+                        });
+                    }
+                    _ => {}
                 }
             }
             signal = terminate.recv() => {
@@ -195,11 +279,29 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Ex
             }
         }
     };
+    watches.abort_all();
     if let Some(view) = live.take() {
         view.finish();
     }
     let snapshot = tracker.snapshot(now());
-    let (exit, outcome, reason) = match (&end, tracker.verdict()) {
+    let (exit, outcome, reason) = conclude(&end, &tracker, &snapshot);
+    let failures = if matches!(end, End::Signal(_)) {
+        Vec::new()
+    } else {
+        gather_failures(connection, &snapshot.objects).await
+    };
+    let origins: Vec<(ObjectKey, Origin)> = plan
+        .fixed
+        .iter()
+        .filter_map(|f| Some((f.key.clone(), f.origin.clone()?)))
+        .collect();
+    print_result(&output, &snapshot, &origins, &outcome, &reason, &failures);
+    Ok(exit)
+}
+
+/// The exit, outcome and reason of a finished loop.
+fn conclude(end: &End, tracker: &Tracker, snapshot: &Snapshot) -> (Exit, String, String) {
+    match (end, tracker.verdict()) {
         (End::Signal(exit), _) => {
             let what = if *exit == Exit::Terminated {
                 "terminated (SIGTERM)"
@@ -224,22 +326,64 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Ex
             };
             (exit, outcome, verdict.reason.clone())
         }
-        (End::Verdict, None) => unreachable!("the loop ends on a verdict"),
-    };
-    let failures = if matches!(end, End::Verdict) {
-        gather_failures(connection, &snapshot.objects).await
-    } else {
-        Vec::new()
-    };
-    print_result(
-        &output,
-        &snapshot,
-        &plan.objects,
-        &outcome,
-        &reason,
-        &failures,
-    );
-    exit
+        (End::Snapshot, _) | (End::Verdict, None) => {
+            let count = snapshot.objects.len();
+            let (exit, outcome) = match snapshot.application {
+                _ if count == 0 => (Exit::TimedOut, "InProgress"),
+                Status::Success => (Exit::Success, "Success"),
+                Status::Error | Status::TimedOut => (Exit::Failed, "Error"),
+                Status::InProgress => (Exit::TimedOut, "InProgress"),
+            };
+            let reason = if count == 0 {
+                "no objects found".to_string()
+            } else {
+                format!(
+                    "snapshot of {count} object(s): application {}",
+                    snapshot.application
+                )
+            };
+            (exit, outcome.to_string(), reason)
+        }
+    }
+}
+
+/// Whether an object is one of the application's objects rather than a child or a stranger: of
+/// a selected kind, matching the selector (child watches are wider), and controlled by nothing.
+fn is_top_level(object: &Value, key: &ObjectKey, discover: &Discover) -> bool {
+    let selected = discover
+        .kinds
+        .iter()
+        .any(|(group, kind)| *group == key.group && *kind == key.kind)
+        && discover.selector.matches_object(object);
+    let controlled = object["metadata"]["ownerReferences"]
+        .as_array()
+        .is_some_and(|owners| {
+            owners
+                .iter()
+                .any(|o| o["controller"].as_bool() == Some(true))
+        });
+    selected && !controlled
+}
+
+/// A watch failure as a person reads it; a 403 names the permission that is missing.
+fn watch_failure(target: &WatchTarget, message: &str, status: Option<u16>) -> String {
+    let what = target.describe();
+    match status {
+        Some(403) => {
+            let resource = if target.resource.api.group.is_empty() {
+                target.resource.api.plural.clone()
+            } else {
+                format!(
+                    "{}.{}",
+                    target.resource.api.plural, target.resource.api.group
+                )
+            };
+            format!(
+                "cannot watch {what}: forbidden (needs list and watch on {resource}); continuing without it"
+            )
+        }
+        _ => format!("watch of {what} failed, retrying: {message}"),
+    }
 }
 
 /// SIGINT and SIGTERM as exits.
@@ -263,10 +407,13 @@ fn signal_stream() -> mpsc::UnboundedReceiver<Exit> {
     receiver
 }
 
-/// One watch per (kind, namespace): the tracked objects' kinds plus the kinds of their
-/// children (ReplicaSets and Pods of Deployments, Pods of StatefulSets/DaemonSets/Jobs, Jobs of
-/// CronJobs).
-fn watch_targets(objects: &[Target]) -> Vec<WatchTarget> {
+/// One watch per (kind, namespace): the given kinds, with the label selector, plus the kinds of
+/// their children (ReplicaSets and Pods of Deployments, Pods of StatefulSets/DaemonSets/Jobs,
+/// Jobs of CronJobs) without it: children are found by owner, and need not carry the labels.
+pub fn watch_targets(
+    objects: &[(Resource, Option<String>)],
+    label_selector: Option<&str>,
+) -> Vec<WatchTarget> {
     let pods = Resource::well_known("", "v1", "Pod", "pods", true);
     let replica_sets = Resource::well_known("apps", "v1", "ReplicaSet", "replicasets", true);
     let jobs = Resource::well_known("batch", "v1", "Job", "jobs", true);
@@ -279,30 +426,28 @@ fn watch_targets(objects: &[Target]) -> Vec<WatchTarget> {
     );
 
     let mut targets: Vec<WatchTarget> = Vec::new();
-    let mut add = |resource: &Resource, namespace: Option<String>| {
+    let mut add = |resource: &Resource, namespace: Option<String>, selector: Option<&str>| {
         let namespace = if resource.namespaced { namespace } else { None };
-        let exists = targets.iter().any(|t| {
+        let existing = targets.iter_mut().find(|t| {
             t.resource.api.group == resource.api.group
                 && t.resource.api.kind == resource.api.kind
                 && t.namespace == namespace
         });
-        if !exists {
-            targets.push(WatchTarget {
+        match existing {
+            // A kind watched both as a parent and as a child: the wider watch serves both.
+            Some(target) if selector.is_none() => target.label_selector = None,
+            Some(_) => {}
+            None => targets.push(WatchTarget {
                 resource: resource.clone(),
                 namespace,
-                label_selector: None,
-            });
+                label_selector: selector.map(str::to_string),
+            }),
         }
     };
-    for target in objects {
-        let namespace = target.object["metadata"]["namespace"]
-            .as_str()
-            .map(str::to_string);
-        add(&target.resource, namespace.clone());
-        let children: &[&Resource] = match (
-            target.resource.api.group.as_str(),
-            target.resource.api.kind.as_str(),
-        ) {
+    for (resource, namespace) in objects {
+        add(resource, namespace.clone(), label_selector);
+        let children: &[&Resource] = match (resource.api.group.as_str(), resource.api.kind.as_str())
+        {
             ("apps", "Deployment") => &[&replica_sets, &pods],
             ("apps", "ReplicaSet" | "StatefulSet" | "DaemonSet") | ("batch", "Job") => &[&pods],
             ("batch", "CronJob") => &[&jobs, &pods],
@@ -310,7 +455,7 @@ fn watch_targets(objects: &[Target]) -> Vec<WatchTarget> {
             _ => &[],
         };
         for child in children {
-            add(child, namespace.clone());
+            add(child, namespace.clone(), None);
         }
     }
     targets
@@ -406,7 +551,7 @@ async fn gather_failures(connection: &Connection, objects: &[TrackedObject]) -> 
 fn print_result(
     output: &Output,
     snapshot: &Snapshot,
-    objects: &[Target],
+    origins: &[(ObjectKey, Origin)],
     outcome: &str,
     reason: &str,
     failures: &[Failure],
@@ -442,7 +587,7 @@ fn print_result(
                 let _ = writeln!(
                     stdout,
                     "\n{}",
-                    with_origin(failure_card(failure, theme, redactor), failure, objects)
+                    with_origin(failure_card(failure, theme, redactor), failure, origins)
                 );
             }
             let _ = writeln!(stdout, "\n{verdict_line}");
@@ -460,11 +605,11 @@ fn print_result(
 }
 
 /// Adds the manifest location under the card's first line, so the failing object can be found.
-fn with_origin(card: String, failure: &Failure, objects: &[Target]) -> String {
-    let origin = objects
+fn with_origin(card: String, failure: &Failure, origins: &[(ObjectKey, Origin)]) -> String {
+    let origin = origins
         .iter()
-        .find(|t| ObjectKey::of(&t.object).as_ref() == Some(&failure.object.key))
-        .map(|t| t.origin.to_string());
+        .find(|(key, _)| *key == failure.object.key)
+        .map(|(_, origin)| origin.to_string());
     match (origin, card.split_once('\n')) {
         (Some(origin), Some((first, rest))) => format!("{first}\n  manifest:   {origin}\n{rest}"),
         _ => card,

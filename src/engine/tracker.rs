@@ -26,6 +26,9 @@ pub struct Config {
     /// How long a pod may stay Unschedulable before it is an Error; `None` never escalates
     /// (cluster autoscalers may take minutes to add a node).
     pub unschedulable_grace: Option<Duration>,
+    /// Whether an Error settles the run (apply, `watch --until settled`) or only all-Success
+    /// does (`watch --until success`: errors may still be fixed before the deadline).
+    pub settle_on_error: bool,
 }
 
 impl Default for Config {
@@ -35,6 +38,7 @@ impl Default for Config {
             timeout: Some(Duration::from_secs(300)),
             wait_for_jobs: true,
             unschedulable_grace: None,
+            settle_on_error: true,
         }
     }
 }
@@ -453,7 +457,7 @@ impl Tracker {
     fn is_settled(&self) -> bool {
         let mut statuses = self.tracked.iter().map(|t| t.status.status);
         !self.tracked.is_empty()
-            && (statuses.clone().any(|s| s == Status::Error)
+            && ((self.config.settle_on_error && statuses.clone().any(|s| s == Status::Error))
                 || statuses.all(|s| s == Status::Success))
     }
 

@@ -51,7 +51,24 @@ impl PlainProgress {
             });
             self.last.insert(object.key.clone(), current);
         }
-        if self.last_application != Some(snapshot.application) {
+        // Objects no longer tracked (deleted while watching a label) leave the view.
+        let gone: Vec<ObjectKey> = self
+            .last
+            .keys()
+            .filter(|key| !snapshot.objects.iter().any(|o| &o.key == *key))
+            .cloned()
+            .collect();
+        for key in gone {
+            self.last.remove(&key);
+            let namespace = key
+                .namespace
+                .as_deref()
+                .map(|ns| format!(" -n {ns}"))
+                .unwrap_or_default();
+            lines.push(format!("{clock} {}{namespace}: gone", object_name(&key)));
+        }
+        // Before anything is seen the roll-up means nothing.
+        if !snapshot.objects.is_empty() && self.last_application != Some(snapshot.application) {
             self.last_application = Some(snapshot.application);
             lines.push(format!("{clock} application: {}", snapshot.application));
         }
@@ -151,6 +168,37 @@ mod tests {
                 "10:00:03 Deployment/web -n shop: Success: Deployment is available. Replicas: 2",
                 "10:00:03 application: Success",
             ]
+        );
+    }
+
+    #[test]
+    fn objects_leaving_the_view_are_reported_once() {
+        let mut progress = PlainProgress::default();
+        let redactor = Redactor::default();
+        let ready = ObjectStatus::success("Rollout complete");
+        progress.changes(
+            &snapshot(
+                1,
+                &[("web", ready.clone()), ("api", ready.clone())],
+                Status::Success,
+            ),
+            "t1",
+            &redactor,
+        );
+        let lines = progress.changes(
+            &snapshot(2, &[("web", ready.clone())], Status::Success),
+            "t2",
+            &redactor,
+        );
+        assert_eq!(lines, ["t2 Deployment/api -n shop: gone"]);
+        assert!(
+            progress
+                .changes(
+                    &snapshot(3, &[("web", ready)], Status::Success),
+                    "t3",
+                    &redactor
+                )
+                .is_empty()
         );
     }
 

@@ -6,6 +6,7 @@
 mod apply;
 mod smoke;
 mod support;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -13,6 +14,7 @@ fn main() -> ExitCode {
     let args = libtest_mimic::Arguments::from_args();
     let mut trials = smoke::trials();
     trials.extend(apply::trials());
+    trials.extend(watch::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

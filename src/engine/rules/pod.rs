@@ -329,7 +329,13 @@ fn container_problem(pod: &Value, container: &Container, ctx: &Context) -> Optio
             return None;
         }
         let reason = json::str_at(terminated, &["reason"]).unwrap_or("Error");
-        let head = headline(reason, &detail, Some(reason));
+        // Between two back-offs a crash-looping container is briefly terminated; keep calling
+        // it what it is, so the message does not flap with every restart.
+        let shown = match recent {
+            Some(recent) if detail.restart_count > 0 => recent.as_str(),
+            _ => reason,
+        };
+        let head = headline(shown, &detail, Some(reason));
         let message = full_message(&head, json::str_at(terminated, &["message"]), &detail);
         return Some(
             PodAssessment::new(Status::Error, PodCause::ContainerCrash, head)

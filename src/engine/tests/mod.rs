@@ -31,6 +31,7 @@ fn config(window_secs: u64) -> Config {
         timeout: Some(Duration::from_secs(300)),
         wait_for_jobs: true,
         unschedulable_grace: None,
+        settle_on_error: true,
     }
 }
 
@@ -207,6 +208,21 @@ fn a_crashed_container_ready_for_half_a_window_has_recovered() {
     );
     tracker.tick(at(16.0));
     assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Success);
+}
+
+#[test]
+fn terminated_between_crashes_keeps_the_crash_loop_reason_in_the_message() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_CRASHLOOP, 0.0);
+    let mut terminated = web_pod(POD_CRASHLOOP);
+    let status = &mut terminated["status"]["containerStatuses"][0];
+    status["state"] = serde_json::json!({"terminated": {"exitCode": 1, "reason": "Error"}});
+    tracker.apply_event(Event::Modified(terminated), at(2.0));
+    let message = &tracker.status(&pod_key()).unwrap().message;
+    assert!(
+        message.starts_with("CrashLoopBackOff (exit 1) in container \"web\""),
+        "{message}"
+    );
 }
 
 #[test]
@@ -552,4 +568,40 @@ fn generation_from_the_apply_is_awaited() {
     }
     assert_eq!(status_of(&tracker, &deployment), Status::InProgress);
     assert!(tracker.verdict().is_none());
+}
+
+#[test]
+fn without_settling_on_error_only_success_settles_and_errors_count_at_the_deadline() {
+    let mut tracker = Tracker::new(Config {
+        timeout: Some(Duration::from_secs(30)),
+        settle_on_error: false,
+        ..config(10)
+    });
+    tracker.track(pod_key(), None);
+    feed(&mut tracker, POD_IMAGE_PULL, 0.0);
+    tracker.tick(at(20.0));
+    assert!(
+        tracker.verdict().is_none(),
+        "an Error does not settle the run"
+    );
+    tracker.tick(at(30.0));
+    assert_eq!(
+        tracker.verdict().unwrap().outcome,
+        Outcome::Error,
+        "at the deadline it is the verdict"
+    );
+
+    let mut tracker = Tracker::new(Config {
+        settle_on_error: false,
+        ..config(10)
+    });
+    tracker.track(pod_key(), None);
+    feed(&mut tracker, POD_IMAGE_PULL, 0.0);
+    feed(&mut tracker, POD_READY, 5.0);
+    tracker.tick(at(15.0));
+    assert_eq!(
+        tracker.verdict().unwrap().outcome,
+        Outcome::Success,
+        "fixed before the deadline"
+    );
 }

@@ -104,7 +104,7 @@ _kstatus() {
             return 0
             ;;
         kstatus__subcmd__apply)
-            opts="-f -R -o -n -v -h -V --filename --recursive --field-manager --force-conflicts --dry-run --timeout --stabilization --wait-for-jobs --redact --output --progress --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
+            opts="-f -R -o -n -v -h -V --filename --recursive --field-manager --force-conflicts --dry-run --timeout --stabilization --wait-for-jobs --redact --output --progress --junit --events --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -152,6 +152,25 @@ _kstatus() {
                     ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto plain none" -- "${cur}"))
+                    return 0
+                    ;;
+                --junit)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --events)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -332,7 +351,7 @@ _kstatus() {
             return 0
             ;;
         kstatus__subcmd__watch)
-            opts="-l -f -R -A -o -n -v -h -V --selector --filename --recursive --all-namespaces --kind --once --until --timeout --stabilization --output --progress --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
+            opts="-l -f -R -A -o -n -v -h -V --selector --filename --recursive --all-namespaces --kind --once --until --timeout --stabilization --output --progress --junit --events --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -380,6 +399,25 @@ _kstatus() {
                     ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto plain none" -- "${cur}"))
+                    return 0
+                    ;;
+                --junit)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --events)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

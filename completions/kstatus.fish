@@ -55,6 +55,8 @@ yaml\t''"
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l progress -d 'Progress on stderr: a live view on a terminal, or append-only timestamped lines' -r -f -a "auto\t'Live view when stderr is a terminal, plain lines otherwise'
 plain\t'Append-only timestamped lines'
 none\t'No progress output'"
+complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l junit -d 'Also write a JUnit XML report (one test case per object) to this file' -r -F
+complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l events -d 'Stream one JSON object per status change: `ndjson` on stdout (the final table then goes to stderr) or `ndjson=FILE`' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l context -d 'The kubeconfig context to use' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -82,6 +84,8 @@ yaml\t''"
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l progress -d 'Progress on stderr: a live view on a terminal, or append-only timestamped lines' -r -f -a "auto\t'Live view when stderr is a terminal, plain lines otherwise'
 plain\t'Append-only timestamped lines'
 none\t'No progress output'"
+complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l junit -d 'Also write a JUnit XML report (one test case per object) to this file' -r -F
+complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l events -d 'Stream one JSON object per status change: `ndjson` on stdout (the final table then goes to stderr) or `ndjson=FILE`' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l context -d 'The kubeconfig context to use' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l cluster -d 'The kubeconfig cluster to use' -r

@@ -185,6 +185,30 @@ pub struct OutputArgs {
     /// Progress on stderr: a live view on a terminal, or append-only timestamped lines.
     #[arg(long, value_enum, value_name = "MODE", default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+
+    /// Also write a JUnit XML report (one test case per object) to this file.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub junit: Option<PathBuf>,
+
+    /// Stream one JSON object per status change: `ndjson` on stdout (the final table then goes
+    /// to stderr) or `ndjson=FILE`.
+    #[arg(long, value_name = "ndjson[=FILE]", value_parser = parse_events)]
+    pub events: Option<EventsTarget>,
+}
+
+/// Where the NDJSON event stream goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventsTarget {
+    Stdout,
+    File(PathBuf),
+}
+
+fn parse_events(input: &str) -> Result<EventsTarget, String> {
+    match input.split_once('=') {
+        None if input == "ndjson" => Ok(EventsTarget::Stdout),
+        Some(("ndjson", path)) if !path.is_empty() => Ok(EventsTarget::File(PathBuf::from(path))),
+        _ => Err(format!("expected `ndjson` or `ndjson=FILE`, got {input:?}")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -357,6 +381,17 @@ mod tests {
         assert!(Cli::try_parse_from(["kstatus", "watch"]).is_err());
         assert!(Cli::try_parse_from(["kstatus", "watch", "-l", "app=shop"]).is_ok());
         assert!(Cli::try_parse_from(["kstatus", "watch", "-f", "app.yaml"]).is_ok());
+    }
+
+    #[test]
+    fn events_take_ndjson_with_an_optional_file() {
+        assert_eq!(parse_events("ndjson"), Ok(EventsTarget::Stdout));
+        assert_eq!(
+            parse_events("ndjson=/tmp/e.ndjson"),
+            Ok(EventsTarget::File("/tmp/e.ndjson".into()))
+        );
+        assert!(parse_events("json").is_err());
+        assert!(parse_events("ndjson=").is_err());
     }
 
     #[test]

@@ -136,6 +136,35 @@ fn apply_rejects_unreadable_and_invalid_manifests_before_connecting() {
 }
 
 #[test]
+fn unwritable_report_paths_fail_before_connecting() {
+    kstatus()
+        .args([
+            "apply",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-f",
+            "-",
+            "--junit",
+            "/nonexistent/dir/j.xml",
+        ])
+        .write_stdin("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+        .assert()
+        .code(2)
+        .stderr(contains("--junit /nonexistent/dir/j.xml: cannot write"));
+    kstatus()
+        .args([
+            "watch",
+            "-l",
+            "a=b",
+            "--events",
+            "ndjson=/nonexistent/dir/e.ndjson",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("--events /nonexistent/dir/e.ndjson: cannot write"));
+}
+
+#[test]
 fn apply_with_an_unreadable_kubeconfig_says_so() {
     kstatus()
         .args([

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::track::{self, Fixed, Mode, Output, TrackPlan};
+use super::track::{self, Fixed, Mode, TrackPlan};
 use crate::cli::{ApplyArgs, DryRun, GlobalArgs};
 use crate::cluster::apply::{ApplyOptions, ApplyRequest, apply_all};
 use crate::cluster::client::{self, Connection};
@@ -13,6 +13,7 @@ use crate::cluster::discovery::{Resolver, Resource};
 use crate::error::{Error, ManifestProblem};
 use crate::exit::Exit;
 use crate::manifest::{self, Manifest};
+use crate::render::output::Output;
 use crate::render::redact::Redactor;
 
 /// Requests in flight at once while applying: enough to hide round trips, few enough not to
@@ -55,14 +56,12 @@ async fn apply(
     manifests: Vec<Manifest>,
 ) -> Result<Exit, Error> {
     let started = Instant::now();
+    let mut secrets = manifest::secret_values(&manifests);
+    secrets.extend(args.redact.iter().cloned());
+    let output = Output::new("apply", global, &args.output, Redactor::new(secrets))?;
     let connection = client::connect(&super::connect_options(global)).await?;
     let mut resolver = Resolver::new(connection.client.clone());
     let mut planned = plan(&mut resolver, &connection, global, &manifests).await?;
-
-    let mut secrets = manifest::secret_values(&manifests);
-    secrets.extend(args.redact.iter().cloned());
-    let redactor = Redactor::new(secrets);
-    let output = Output::new(global, &args.output, redactor);
 
     let options = ApplyOptions {
         field_manager: args.field_manager.clone(),

@@ -2,13 +2,11 @@
 //! the engine fed from them and ticked, progress rendered, failures explained, exit chosen.
 
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::cli::{GlobalArgs, OutputArgs, OutputFormat, ProgressMode};
 use crate::cluster::client::Connection;
 use crate::cluster::discovery::Resource;
 use crate::cluster::inspect;
@@ -20,14 +18,9 @@ use crate::engine::{
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::manifest::Origin;
-use crate::render::card::{EventLine, Failure, LogTail, failure_card};
+use crate::render::card::{EventLine, Failure, LogTail};
 use crate::render::format_duration;
-use crate::render::lines::PlainProgress;
-use crate::render::live::LiveView;
-use crate::render::redact::Redactor;
-use crate::render::report;
-use crate::render::table::{TableOptions, status_table};
-use crate::render::theme::{ColorEnv, Theme, use_color};
+use crate::render::output::{Conclusion, Output};
 use crate::selector::Selector;
 
 /// How often the engine is ticked and the view refreshed.
@@ -90,67 +83,6 @@ pub struct TrackPlan {
     pub started: Instant,
 }
 
-/// Where progress and results go, decided once.
-pub struct Output {
-    pub theme: Theme,
-    pub redactor: Redactor,
-    pub format: OutputFormat,
-    pub progress: Progress,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
-    Live,
-    Plain,
-    Silent,
-}
-
-impl Output {
-    pub fn new(global: &GlobalArgs, args: &OutputArgs, redactor: Redactor) -> Self {
-        let stderr_tty = std::io::stderr().is_terminal();
-        let env = ColorEnv::from_process(stderr_tty);
-        let dumb = env.term_dumb;
-        let theme = Theme::new(use_color(global.color, &env));
-        let progress = match args.progress {
-            ProgressMode::None => Progress::Silent,
-            ProgressMode::Plain => Progress::Plain,
-            ProgressMode::Auto if stderr_tty && !dumb => Progress::Live,
-            ProgressMode::Auto => Progress::Plain,
-        };
-        Output {
-            theme,
-            redactor,
-            format: args.format,
-            progress,
-        }
-    }
-
-    /// A progress line on stderr (not shown with --progress=none).
-    pub fn note(&self, line: &str) {
-        if self.progress != Progress::Silent {
-            eprintln!("{} {}", clock(), self.redactor.redact(line));
-        }
-    }
-
-    fn warn(&self, line: &str) {
-        eprintln!(
-            "{} {}",
-            self.theme.paint(self.theme.progress, "warning:"),
-            self.redactor.redact(line)
-        );
-    }
-}
-
-/// UTC time of day, `HH:MM:SS`, for progress lines.
-fn clock() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
-        % 86_400;
-    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
-}
-
 /// How the loop ended.
 enum End {
     Verdict,
@@ -184,8 +116,6 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
     let mut forbidden: BTreeSet<usize> = BTreeSet::new();
     let mut listed: BTreeSet<usize> = BTreeSet::new();
 
-    let mut live = (output.progress == Progress::Live).then(LiveView::new);
-    let mut plain = PlainProgress::default();
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut terminate = signal_stream();
@@ -221,16 +151,10 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
                         }
                         // Transient errors are retried by the watch; say so once per watch.
                         if warned.insert(target) {
-                            let line = watch_failure(&targets[target], &message, status);
-                            match &live {
-                                Some(view) => view.println(&format!("warning: {}", output.redactor.redact(&line))),
-                                None => output.warn(&line),
-                            }
+                            output.warn(&watch_failure(&targets[target], &message, status));
                         }
                         if !targets.is_empty() && forbidden.len() == targets.len() {
-                            if let Some(view) = live.take() {
-                                view.finish();
-                            }
+                            output.stop_progress();
                             return Err(Error::Cluster {
                                 message: "none of the watched kinds can be read: every list/watch was forbidden".into(),
                                 hint: Some("ask for get, list and watch permissions (RBAC) in this namespace, or use another --context".into()),
@@ -241,27 +165,12 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
             }
             _ = ticker.tick() => {
                 tracker.tick(now());
-                let snapshot = tracker.snapshot(now());
-                match (&mut live, output.progress) {
-                    (Some(view), _) => view.draw(&snapshot, &output.theme, &output.redactor),
-                    (None, Progress::Plain) => {
-                        let stamp = clock();
-                        for line in plain.changes(&snapshot, &stamp, &output.redactor) {
-                            eprintln!("{line}");
-                        }
-                        if let Some(line) = plain.heartbeat(&snapshot, &stamp) {
-                            eprintln!("{line}");
-                        }
-                    }
-                    _ => {}
-                }
+                output.progress(&tracker.snapshot(now()));
                 match plan.mode {
                     Mode::Verdict if tracker.verdict().is_some() => break End::Verdict,
                     Mode::Once if listed.len() == targets.len() => break End::Snapshot,
                     Mode::Once if now().0 > ONCE_SYNC_TIMEOUT => {
-                        if let Some(view) = live.take() {
-                            view.finish();
-                        }
+                        output.stop_progress();
                         let waiting: Vec<String> = (0..targets.len())
                             .filter(|i| !listed.contains(i))
                             .map(|i| targets[i].describe())
@@ -280,9 +189,7 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
         }
     };
     watches.abort_all();
-    if let Some(view) = live.take() {
-        view.finish();
-    }
+    output.stop_progress();
     let snapshot = tracker.snapshot(now());
     let (exit, outcome, reason) = conclude(&end, &tracker, &snapshot);
     let failures = if matches!(end, End::Signal(_)) {
@@ -295,7 +202,13 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
         .iter()
         .filter_map(|f| Some((f.key.clone(), f.origin.clone()?)))
         .collect();
-    print_result(&output, &snapshot, &origins, &outcome, &reason, &failures);
+    output.conclude(&Conclusion {
+        snapshot: &snapshot,
+        outcome: &outcome,
+        reason: &reason,
+        failures: &failures,
+        origins: &origins,
+    });
     Ok(exit)
 }
 
@@ -546,72 +459,4 @@ async fn gather_failures(connection: &Connection, objects: &[TrackedObject]) -> 
         failures.push(failure);
     }
     failures
-}
-
-fn print_result(
-    output: &Output,
-    snapshot: &Snapshot,
-    origins: &[(ObjectKey, Origin)],
-    outcome: &str,
-    reason: &str,
-    failures: &[Failure],
-) {
-    let theme = &output.theme;
-    let redactor = &output.redactor;
-    let verdict_line = format!(
-        "{} {} after {}: {}",
-        theme.paint(theme.bold, "verdict:"),
-        theme.paint(theme.status_style(snapshot.application), outcome),
-        format_duration(snapshot.at.0),
-        redactor.redact(reason)
-    );
-    let mut stdout = std::io::stdout().lock();
-    match output.format {
-        OutputFormat::Table => {
-            let width = if std::io::stdout().is_terminal() {
-                Some(LiveView::width())
-            } else {
-                None
-            };
-            let table = status_table(
-                &snapshot.objects,
-                theme,
-                redactor,
-                TableOptions {
-                    width,
-                    spinner: None,
-                },
-            );
-            let _ = writeln!(stdout, "{table}");
-            for failure in failures {
-                let _ = writeln!(
-                    stdout,
-                    "\n{}",
-                    with_origin(failure_card(failure, theme, redactor), failure, origins)
-                );
-            }
-            let _ = writeln!(stdout, "\n{verdict_line}");
-        }
-        OutputFormat::Json | OutputFormat::Yaml => {
-            let report = report::build(snapshot, outcome, reason, failures);
-            let text = report::to_text(&report, output.format == OutputFormat::Yaml, redactor);
-            let _ = write!(stdout, "{text}");
-            if output.progress != Progress::Silent {
-                eprintln!("{verdict_line}");
-            }
-        }
-    }
-    let _ = stdout.flush();
-}
-
-/// Adds the manifest location under the card's first line, so the failing object can be found.
-fn with_origin(card: String, failure: &Failure, origins: &[(ObjectKey, Origin)]) -> String {
-    let origin = origins
-        .iter()
-        .find(|(key, _)| *key == failure.object.key)
-        .map(|(_, origin)| origin.to_string());
-    match (origin, card.split_once('\n')) {
-        (Some(origin), Some((first, rest))) => format!("{first}\n  manifest:   {origin}\n{rest}"),
-        _ => card,
-    }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::track::{self, Discover, Fixed, Mode, Output, TrackPlan};
+use super::track::{self, Discover, Fixed, Mode, TrackPlan};
 use crate::cli::{GlobalArgs, Until, WatchArgs};
 use crate::cluster::client::{self, Connection};
 use crate::cluster::discovery::{Resolver, Resource};
@@ -11,6 +11,7 @@ use crate::engine::ObjectKey;
 use crate::error::{Error, ManifestProblem};
 use crate::exit::Exit;
 use crate::manifest::{self, Manifest};
+use crate::render::output::Output;
 use crate::render::redact::Redactor;
 use crate::selector::Selector;
 
@@ -80,6 +81,7 @@ async fn watch(
     manifests: Option<Vec<Manifest>>,
 ) -> Result<Exit, Error> {
     let started = Instant::now();
+    let output = Output::new("watch", global, &args.output, Redactor::default())?;
     let connection = client::connect(&super::connect_options(global)).await?;
     let mut resolver = Resolver::new(connection.client.clone());
     let namespace = (!args.all_namespaces).then(|| connection.default_namespace.clone());
@@ -107,7 +109,6 @@ async fn watch(
         }
     };
 
-    let output = Output::new(global, &args.output, Redactor::default());
     let (mode, settle_on_error) = match (args.once, args.until) {
         (true, _) => (Mode::Once, true),
         (false, Some(Until::Settled)) => (Mode::Verdict, true),

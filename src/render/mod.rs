@@ -2,8 +2,12 @@
 //! and the JSON/YAML report, all rendered from the engine's snapshot and redacted.
 
 pub mod card;
+pub mod events;
+pub mod github;
+pub mod junit;
 pub mod lines;
 pub mod live;
+pub mod output;
 pub mod redact;
 pub mod report;
 pub mod table;

@@ -77,6 +77,7 @@ pub fn trials() -> Vec<Trial> {
             "apply_server_dry_run_persists_nothing",
             server_dry_run_persists_nothing,
         ),
+        e2e("apply_ci_outputs_github_junit_and_events", ci_outputs),
         e2e("apply_sigterm_prints_the_snapshot_and_exits_143", |ctx| {
             interrupted(ctx, "TERM", 143)
         }),
@@ -760,4 +761,125 @@ async fn interrupted(ctx: TestContext, signal: &'static str, code: i32) {
         "{}",
         describe(&output)
     );
+}
+
+/// GitHub Actions mode, JUnit and NDJSON in one failing run: the annotation points at the file
+/// and line of the failing object, the summary lists every object, the JUnit file has the right
+/// counts, and every event line parses and covers every status change.
+async fn ci_outputs(ctx: TestContext) {
+    let manifest = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n---\n{}",
+        deployment("api", 1, "registry.example/crashloop:5")
+    );
+    let path = ctx.manifest("app.yaml", &manifest);
+    let dir = path.parent().unwrap().to_path_buf();
+    let summary = dir.join("summary.md");
+    let junit = dir.join("junit.xml");
+    let events = dir.join("events.ndjson");
+    std::fs::write(&summary, "# earlier step\n").unwrap();
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_kstatus"))
+        .args([
+            "apply",
+            "-n",
+            &ctx.namespace,
+            "-f",
+            path.to_str().unwrap(),
+            "--stabilization",
+            "2s",
+        ])
+        .arg(format!("--junit={}", junit.display()))
+        .arg(format!("--events=ndjson={}", events.display()))
+        .env("KUBECONFIG", &ctx.cluster.kubeconfig)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    // The Deployment is document 2, starting on line 8.
+    let annotation = format!(
+        "::error file={},line=8,title=Deployment/api Error::",
+        path.display()
+    );
+    assert!(stdout.contains(&annotation), "{}", describe(&output));
+    assert!(
+        !stdout.contains("title=ConfigMap"),
+        "only failed objects are annotated"
+    );
+    assert!(
+        stderr.starts_with("::group::kstatus apply progress"),
+        "{}",
+        describe(&output)
+    );
+    assert!(stderr.contains("::endgroup::"), "{}", describe(&output));
+
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.starts_with("# earlier step\n### ❌ kstatus apply: Error"),
+        "appended: {summary}"
+    );
+    assert!(
+        summary.contains("| `ConfigMap/settings` |") && summary.contains("| `Deployment/api` |"),
+        "{summary}"
+    );
+
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(r#"<testsuites name="kstatus" tests="2" failures="1""#),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+    assert_eq!(xml.matches("<failure type=\"Error\"").count(), 1, "{xml}");
+    assert!(
+        xml.contains("panic: simulated crash"),
+        "the failure carries the card: {xml}"
+    );
+
+    let text = std::fs::read_to_string(&events).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let statuses = |name: &str| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|e| e["type"] == "status" && e["object"]["name"] == name)
+            .map(|e| e["status"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        statuses("settings").last().map(String::as_str),
+        Some("Success"),
+        "{text}"
+    );
+    let api = statuses("api");
+    assert_eq!(
+        api.first().map(String::as_str),
+        Some("InProgress"),
+        "{text}"
+    );
+    assert_eq!(api.last().map(String::as_str), Some("Error"), "{text}");
+    let verdict = lines.last().unwrap();
+    assert_eq!(
+        (verdict["type"].as_str(), verdict["outcome"].as_str()),
+        (Some("verdict"), Some("Error"))
+    );
+    // Every status change is in the stream: consecutive events of an object differ.
+    for name in ["settings", "api"] {
+        let messages: Vec<(&str, &str)> = lines
+            .iter()
+            .filter(|e| e["type"] == "status" && e["object"]["name"] == name)
+            .map(|e| {
+                (
+                    e["status"].as_str().unwrap(),
+                    e["message"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert!(messages.windows(2).all(|w| w[0] != w[1]), "{messages:?}");
+    }
 }

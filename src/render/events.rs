@@ -1,0 +1,143 @@
+//! The NDJSON event stream (`--events ndjson`): one JSON object per line for every status or
+//! message change of an object, every change of the application roll-up, and the verdict.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use super::redact::Redactor;
+use super::table::message_of;
+use crate::engine::{ObjectKey, Snapshot, Status};
+
+/// Remembers what was last emitted, so each change is emitted exactly once.
+#[derive(Debug, Default)]
+pub struct EventStream {
+    last: HashMap<ObjectKey, (Status, String)>,
+    application: Option<Status>,
+}
+
+impl EventStream {
+    /// Lines for every change since the last call; `time` is an RFC 3339 timestamp.
+    pub fn changes(&mut self, snapshot: &Snapshot, time: &str, redactor: &Redactor) -> Vec<String> {
+        let elapsed = elapsed(snapshot);
+        let mut lines = Vec::new();
+        for object in &snapshot.objects {
+            let message = redactor.redact(&message_of(object));
+            let current = (object.status.status, message.clone());
+            if self.last.get(&object.key) == Some(&current) {
+                continue;
+            }
+            lines.push(line(json!({
+                "type": "status",
+                "time": time,
+                "elapsedSeconds": elapsed,
+                "object": object_json(&object.key),
+                "status": object.status.status,
+                "message": message,
+            })));
+            self.last.insert(object.key.clone(), current);
+        }
+        let gone: Vec<ObjectKey> = self
+            .last
+            .keys()
+            .filter(|k| !snapshot.objects.iter().any(|o| &o.key == *k))
+            .cloned()
+            .collect();
+        for key in gone {
+            self.last.remove(&key);
+            lines.push(line(json!({
+                "type": "gone", "time": time, "elapsedSeconds": elapsed, "object": object_json(&key),
+            })));
+        }
+        if !snapshot.objects.is_empty() && self.application != Some(snapshot.application) {
+            self.application = Some(snapshot.application);
+            lines.push(line(json!({
+                "type": "application", "time": time, "elapsedSeconds": elapsed, "status": snapshot.application,
+            })));
+        }
+        lines
+    }
+
+    /// The last line of a run.
+    pub fn verdict(
+        &self,
+        snapshot: &Snapshot,
+        time: &str,
+        outcome: &str,
+        reason: &str,
+        redactor: &Redactor,
+    ) -> String {
+        line(json!({
+            "type": "verdict",
+            "time": time,
+            "elapsedSeconds": elapsed(snapshot),
+            "outcome": outcome,
+            "reason": redactor.redact(reason),
+        }))
+    }
+}
+
+fn elapsed(snapshot: &Snapshot) -> f64 {
+    (snapshot.at.0.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+fn object_json(key: &ObjectKey) -> Value {
+    json!({"apiGroup": key.group, "kind": key.kind, "namespace": key.namespace, "name": key.name})
+}
+
+fn line(value: Value) -> String {
+    serde_json::to_string(&value).expect("events serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::engine::{Moment, ObjectStatus, TrackedObject};
+
+    fn snapshot(secs: u64, status: ObjectStatus, application: Status) -> Snapshot {
+        Snapshot {
+            at: Moment(Duration::from_secs(secs)),
+            objects: vec![TrackedObject {
+                key: ObjectKey::new("apps", "Deployment", Some("shop"), "web"),
+                status,
+                since: Moment::default(),
+            }],
+            application,
+            window_left: None,
+            deadline_left: None,
+            verdict: None,
+        }
+    }
+
+    #[test]
+    fn every_change_once_then_the_verdict() {
+        let mut stream = EventStream::default();
+        let redactor = Redactor::new(vec!["hunter22".into()]);
+        let first = snapshot(
+            1,
+            ObjectStatus::in_progress("Waiting (token hunter22)"),
+            Status::InProgress,
+        );
+        let lines = stream.changes(&first, "T1", &redactor);
+        assert_eq!(
+            lines,
+            [
+                r#"{"elapsedSeconds":1.0,"message":"Waiting (token [redacted])","object":{"apiGroup":"apps","kind":"Deployment","name":"web","namespace":"shop"},"status":"InProgress","time":"T1","type":"status"}"#,
+                r#"{"elapsedSeconds":1.0,"status":"InProgress","time":"T1","type":"application"}"#,
+            ]
+        );
+        assert!(stream.changes(&first, "T2", &redactor).is_empty());
+        let done = snapshot(
+            3,
+            ObjectStatus::success("Rollout complete"),
+            Status::Success,
+        );
+        assert_eq!(stream.changes(&done, "T3", &redactor).len(), 2);
+        assert_eq!(
+            stream.verdict(&done, "T4", "Success", "all held", &redactor),
+            r#"{"elapsedSeconds":3.0,"outcome":"Success","reason":"all held","time":"T4","type":"verdict"}"#
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! JUnit XML: one test case per tracked object, failures carrying the reason and failure card,
+//! for CI systems that display test reports.
+
+use super::card::{Failure, failure_card};
+use super::object_name;
+use super::redact::Redactor;
+use super::table::message_of;
+use super::theme::Theme;
+use crate::engine::{Snapshot, Status};
+
+/// The report for one run of `kstatus <command>`.
+pub fn report(
+    command: &str,
+    snapshot: &Snapshot,
+    failures: &[Failure],
+    redactor: &Redactor,
+) -> String {
+    let total = snapshot.objects.len();
+    let failed = snapshot
+        .objects
+        .iter()
+        .filter(|o| o.status.status != Status::Success)
+        .count();
+    let seconds = snapshot.at.0.as_secs_f64();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"kstatus\" tests=\"{total}\" failures=\"{failed}\" errors=\"0\" time=\"{seconds:.3}\">\n"
+    ));
+    out.push_str(&format!(
+        "  <testsuite name=\"kstatus {}\" tests=\"{total}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\" time=\"{seconds:.3}\">\n",
+        escape(command)
+    ));
+    for object in &snapshot.objects {
+        let name = match &object.key.namespace {
+            Some(ns) => format!("{ns}/{}", object_name(&object.key)),
+            None => object_name(&object.key),
+        };
+        let classname = if object.key.group.is_empty() {
+            object.key.kind.clone()
+        } else {
+            format!("{}.{}", object.key.kind, object.key.group)
+        };
+        let attributes = format!(
+            "classname=\"{}\" name=\"{}\" time=\"{seconds:.3}\"",
+            escape(&classname),
+            escape(&name)
+        );
+        if object.status.status == Status::Success {
+            out.push_str(&format!("    <testcase {attributes}/>\n"));
+            continue;
+        }
+        let message = redactor.redact(&message_of(object));
+        let body = failures
+            .iter()
+            .find(|f| f.object.key == object.key)
+            .map(|f| failure_card(f, &Theme::plain(), redactor))
+            .unwrap_or_else(|| message.clone());
+        let kind = match object.status.status {
+            Status::Error => "Error",
+            Status::TimedOut => "TimedOut",
+            _ => "InProgress",
+        };
+        out.push_str(&format!(
+            "    <testcase {attributes}>\n      <failure type=\"{kind}\" message=\"{}\">{}</failure>\n    </testcase>\n",
+            escape(&message),
+            escape(&body)
+        ));
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Control characters other than tab and newlines are not allowed in XML 1.0.
+            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::engine::{Moment, ObjectKey, ObjectStatus, TrackedObject};
+
+    #[test]
+    fn one_case_per_object_with_failures_escaped() {
+        let snapshot = Snapshot {
+            at: Moment(Duration::from_millis(1500)),
+            objects: vec![
+                TrackedObject {
+                    key: ObjectKey::new("", "ConfigMap", Some("shop"), "settings"),
+                    status: ObjectStatus::success("Created"),
+                    since: Moment::default(),
+                },
+                TrackedObject {
+                    key: ObjectKey::new("apps", "Deployment", Some("shop"), "web"),
+                    status: ObjectStatus::error(
+                        "CrashLoopBackOff in container \"web\" <pid 1> & more",
+                    ),
+                    since: Moment::default(),
+                },
+            ],
+            application: Status::Error,
+            window_left: None,
+            deadline_left: None,
+            verdict: None,
+        };
+        let xml = report("apply", &snapshot, &[], &Redactor::default());
+        assert_eq!(
+            xml,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <testsuites name=\"kstatus\" tests=\"2\" failures=\"1\" errors=\"0\" time=\"1.500\">\n  \
+             <testsuite name=\"kstatus apply\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\" time=\"1.500\">\n    \
+             <testcase classname=\"ConfigMap\" name=\"shop/ConfigMap/settings\" time=\"1.500\"/>\n    \
+             <testcase classname=\"Deployment.apps\" name=\"shop/Deployment/web\" time=\"1.500\">\n      \
+             <failure type=\"Error\" message=\"CrashLoopBackOff in container &quot;web&quot; &lt;pid 1&gt; &amp; more\">\
+             CrashLoopBackOff in container &quot;web&quot; &lt;pid 1&gt; &amp; more</failure>\n    \
+             </testcase>\n  </testsuite>\n</testsuites>\n"
+        );
+    }
+}

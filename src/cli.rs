@@ -267,6 +267,47 @@ pub enum Until {
     Settled,
 }
 
+impl Cli {
+    /// Parses the command line with clap's own output (help, usage errors) coloured as
+    /// `--color` says; clap decides `auto` itself from the terminal and NO_COLOR.
+    pub fn parse_with_color<I, T>(args: I) -> Cli
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory, FromArgMatches};
+        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        let choice = requested_color(&args);
+        let command = Cli::command().color(match choice {
+            ColorChoice::Always => clap::ColorChoice::Always,
+            ColorChoice::Never => clap::ColorChoice::Never,
+            ColorChoice::Auto => clap::ColorChoice::Auto,
+        });
+        let matches = command.get_matches_from(args);
+        Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+    }
+}
+
+/// The `--color` value among raw arguments (the last one wins, as in clap).
+fn requested_color(args: &[std::ffi::OsString]) -> ColorChoice {
+    let mut choice = ColorChoice::Auto;
+    let mut iter = args.iter().map(|a| a.to_string_lossy());
+    while let Some(arg) = iter.next() {
+        let value = match arg.strip_prefix("--color") {
+            Some("") => iter.next().map(|v| v.to_string()),
+            Some(rest) => rest.strip_prefix('=').map(str::to_string),
+            None => None,
+        };
+        match value.as_deref() {
+            Some("always") => choice = ColorChoice::Always,
+            Some("never") => choice = ColorChoice::Never,
+            Some("auto") => choice = ColorChoice::Auto,
+            _ => {}
+        }
+    }
+    choice
+}
+
 /// Parses durations the way kubectl does: `90s`, `5m`, `1h30m`, `500ms`, or `0`. A bare number
 /// means seconds.
 pub fn parse_duration(input: &str) -> Result<Duration, String> {
@@ -381,6 +422,27 @@ mod tests {
         assert!(Cli::try_parse_from(["kstatus", "watch"]).is_err());
         assert!(Cli::try_parse_from(["kstatus", "watch", "-l", "app=shop"]).is_ok());
         assert!(Cli::try_parse_from(["kstatus", "watch", "-f", "app.yaml"]).is_ok());
+    }
+
+    #[test]
+    fn color_flag_is_found_before_parsing() {
+        let args = |list: &[&str]| {
+            list.iter()
+                .map(std::ffi::OsString::from)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            requested_color(&args(&["kstatus", "--color", "never", "apply"])),
+            ColorChoice::Never
+        );
+        assert_eq!(
+            requested_color(&args(&["kstatus", "apply", "--color=always"])),
+            ColorChoice::Always
+        );
+        assert_eq!(
+            requested_color(&args(&["kstatus", "apply"])),
+            ColorChoice::Auto
+        );
     }
 
     #[test]

@@ -3,11 +3,10 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use kstatus::cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_with_color(std::env::args_os());
     init_logging(cli.global.verbose);
     match kstatus::cmd::run(cli) {
         Ok(exit) => exit.into(),

@@ -828,15 +828,36 @@ async fn ci_outputs(ctx: TestContext) {
     );
 
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(
-        xml.contains(r#"<testsuites name="kstatus" tests="2" failures="1""#),
+    let document =
+        roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("JUnit is XML: {e}\n{xml}"));
+    let suites = document.root_element();
+    assert_eq!(
+        (suites.attribute("tests"), suites.attribute("failures")),
+        (Some("2"), Some("1")),
         "{xml}"
     );
-    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
-    assert_eq!(xml.matches("<failure type=\"Error\"").count(), 1, "{xml}");
+    let cases: Vec<_> = suites
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 2, "{xml}");
+    let failures: Vec<_> = suites
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .collect();
+    assert_eq!(failures.len(), 1, "{xml}");
+    assert_eq!(failures[0].attribute("type"), Some("Error"));
+    let failed_case = failures[0]
+        .parent()
+        .and_then(|c| c.attribute("name"))
+        .unwrap_or_default();
+    assert!(failed_case.ends_with("/Deployment/api"), "{xml}");
     assert!(
-        xml.contains("panic: simulated crash"),
-        "the failure carries the card: {xml}"
+        failures[0]
+            .text()
+            .unwrap_or_default()
+            .contains("panic: simulated crash"),
+        "carries the card: {xml}"
     );
 
     let text = std::fs::read_to_string(&events).unwrap();

@@ -29,18 +29,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
         args.recursive,
         &mut std::io::stdin().lock(),
     )?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|err| Error::Cluster {
-            message: format!("cannot start the runtime: {err}"),
-            hint: None,
-        })?;
-    let exit = runtime.block_on(apply(global, args, manifests));
-    // Watches still running are abandoned: the verdict is known.
-    runtime.shutdown_background();
-    exit
+    super::block_on(apply(global, args, manifests))?
 }
 
 /// A manifest with everything needed to apply and track it.

@@ -29,3 +29,19 @@ pub fn connect_options(global: &crate::cli::GlobalArgs) -> crate::cluster::clien
         request_timeout: global.request_timeout,
     }
 }
+
+/// Runs one subcommand's async part on a small runtime. Watches still running when it returns
+/// are abandoned, not awaited: the outcome is known.
+pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, crate::error::Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| crate::error::Error::Cluster {
+            message: format!("cannot start the async runtime: {err}"),
+            hint: None,
+        })?;
+    let output = runtime.block_on(future);
+    runtime.shutdown_background();
+    Ok(output)
+}

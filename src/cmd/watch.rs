@@ -61,17 +61,7 @@ pub fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<Exit, Error> {
             &mut std::io::stdin().lock(),
         )?)
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|err| Error::Cluster {
-            message: format!("cannot start the runtime: {err}"),
-            hint: None,
-        })?;
-    let exit = runtime.block_on(watch(global, args, selector, manifests));
-    runtime.shutdown_background();
-    exit
+    super::block_on(watch(global, args, selector, manifests))?
 }
 
 async fn watch(

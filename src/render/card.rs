@@ -42,12 +42,7 @@ pub struct Failure {
 pub fn failure_card(failure: &Failure, theme: &Theme, redactor: &Redactor) -> String {
     let object = &failure.object;
     let mut out = Vec::new();
-    let namespace = object
-        .key
-        .namespace
-        .as_deref()
-        .map(|ns| format!(" -n {ns}"))
-        .unwrap_or_default();
+    let namespace = super::namespace_suffix(&object.key);
     out.push(format!(
         "{} {}{namespace}: {}",
         theme.paint(theme.error, "✗"),

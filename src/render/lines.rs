@@ -37,12 +37,7 @@ impl PlainProgress {
                 continue;
             }
             let name = object_name(&object.key);
-            let namespace = object
-                .key
-                .namespace
-                .as_deref()
-                .map(|ns| format!(" -n {ns}"))
-                .unwrap_or_default();
+            let namespace = super::namespace_suffix(&object.key);
             let status = object.status.status;
             lines.push(if message.is_empty() {
                 format!("{clock} {name}{namespace}: {status}")
@@ -60,11 +55,7 @@ impl PlainProgress {
             .collect();
         for key in gone {
             self.last.remove(&key);
-            let namespace = key
-                .namespace
-                .as_deref()
-                .map(|ns| format!(" -n {ns}"))
-                .unwrap_or_default();
+            let namespace = super::namespace_suffix(&key);
             lines.push(format!("{clock} {}{namespace}: gone", object_name(&key)));
         }
         // Before anything is seen the roll-up means nothing.

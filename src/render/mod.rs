@@ -29,6 +29,14 @@ pub fn object_name(key: &ObjectKey) -> String {
     }
 }
 
+/// ` -n shop` for a namespaced object, as kubectl users would type it; empty otherwise.
+pub fn namespace_suffix(key: &ObjectKey) -> String {
+    key.namespace
+        .as_deref()
+        .map(|ns| format!(" -n {ns}"))
+        .unwrap_or_default()
+}
+
 /// `4.2s`, `1m05s`: short and stable for logs.
 pub fn format_duration(duration: Duration) -> String {
     let secs = duration.as_secs_f64();

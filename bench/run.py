@@ -1,0 +1,393 @@
+#!/usr/bin/env python3
+"""Benchmarks kstatus against kubectl v1.20.2 on the local control plane.
+
+Starts its own control plane (tests/cluster/local-cluster.sh, state in /tmp/kstatus-bench),
+builds kstatus in release mode and kubectl v1.20.2 from the same Debian source as the server,
+then runs each workload with both tools, interleaved, and prints a Markdown table of medians
+(min-max) and the kstatus/kubectl ratio. Requests are counted from the API server's audit log:
+each tool uses its own user (bench-kstatus, bench-kubectl).
+
+    python3 bench/run.py [--reps N] [--only d50,cm1000,crash,latency,watch]
+
+Not part of the test suite: it measures, it does not pass or fail.
+"""
+
+import argparse
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CLUSTER = REPO / "tests" / "cluster" / "local-cluster.sh"
+STATE = Path(os.environ.get("KSTATUS_CLUSTER_DIR", "/tmp/kstatus-bench"))
+KUBECONFIG = STATE / "kubeconfig"
+AUDIT = STATE / "logs" / "audit.log"
+KSTATUS = REPO / "target" / "release" / "kstatus"
+SIM = REPO / "target" / "release" / "examples" / "kubelet-sim"
+WORK = Path(tempfile.mkdtemp(prefix="kstatus-bench-"))
+TOOLS = ("kstatus", "kubectl")
+
+
+def log(message):
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def sh(*args, **kwargs):
+    return subprocess.run(args, check=True, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Workloads
+
+
+def namespace(name):
+    return f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n"
+
+
+def deployment(name, ns, replicas, image="registry.example/web:1.0", ready_after=None,
+               deadline=600, labels=None):
+    labels = labels or {"app": name}
+    label_text = ", ".join(f"{k}: {v}" for k, v in labels.items())
+    probe = ""
+    if ready_after is not None:
+        probe = (f"        readinessProbe:\n          initialDelaySeconds: {ready_after}\n"
+                 "          httpGet: {path: /healthz, port: 8080}\n")
+    return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {ns}\n"
+            f"  labels: {{{label_text}}}\nspec:\n  replicas: {replicas}\n"
+            f"  progressDeadlineSeconds: {deadline}\n"
+            f"  selector:\n    matchLabels: {{app: {name}}}\n  template:\n"
+            f"    metadata:\n      labels: {{{label_text}, app: {name}}}\n"
+            f"    spec:\n      containers:\n      - name: main\n        image: {image}\n{probe}")
+
+
+def write(name, documents):
+    path = WORK / name
+    path.write_text("---\n".join(documents))
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Measurement
+
+
+def audit_mark():
+    try:
+        with AUDIT.open("rb") as f:
+            return sum(1 for _ in f)
+    except FileNotFoundError:
+        return 0
+
+
+def audit_entries(since_line):
+    with AUDIT.open() as f:
+        for i, line in enumerate(f):
+            if i >= since_line:
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+
+
+def requests_by(user, since_line):
+    """Distinct requests (audit IDs) made by `user` since the mark; a watch counts once."""
+    time.sleep(1.0)  # let the API server flush the audit entries of the last requests
+    return len({e["auditID"] for e in audit_entries(since_line) if e["user"]["username"] == user})
+
+
+def timed(command, env_extra=None):
+    """Runs a command under GNU time: (wall seconds, max RSS MiB, exit code, output)."""
+    stats = WORK / "time.txt"
+    env = dict(os.environ, KUBECONFIG=str(KUBECONFIG), NO_COLOR="1", **(env_extra or {}))
+    started = time.monotonic()
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(stats), *command],
+                          env=env, capture_output=True, text=True)
+    wall = time.monotonic() - started
+    rss_kib = int(stats.read_text().strip().splitlines()[-1])
+    return wall, rss_kib / 1024, done.returncode, done.stdout + done.stderr
+
+
+def kubectl(*args):
+    return [KUBECTL, "--context", "bench-kubectl", *args]
+
+
+def kstatus(*args):
+    return [str(KSTATUS), "--context", "bench-kstatus", *args, "--progress", "plain"]
+
+
+def run_steps(tool, steps):
+    """Runs commands one after another as one measured operation."""
+    mark = audit_mark()
+    wall = 0.0
+    rss = 0.0
+    codes = []
+    output = ""
+    for command in steps:
+        w, r, code, out = timed(command)
+        wall += w
+        rss = max(rss, r)
+        codes.append(code)
+        output += out
+    ended = time.time()
+    return {"wall": wall, "rss": rss, "requests": requests_by(f"bench-{tool}", mark),
+            "exit": codes, "output": output, "ended": ended}
+
+
+def delete_namespace(name):
+    subprocess.run(kubectl("delete", "namespace", name, "--wait=false"), capture_output=True,
+                   env=dict(os.environ, KUBECONFIG=str(KUBECONFIG)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Benchmarks: each returns {tool: [sample dict, ...]}
+
+
+def bench_d50(reps):
+    samples = {t: [] for t in TOOLS}
+    for rep in range(reps):
+        for tool in (TOOLS if rep % 2 == 0 else TOOLS[::-1]):
+            ns = f"bench-d50-{tool}-{rep}"
+            ns_file = write(f"{ns}-ns.yaml", [namespace(ns)])
+            d50 = write(f"{ns}.yaml", [deployment(f"web-{i}", ns, 3, ready_after=1) for i in range(50)])
+            if tool == "kstatus":
+                steps = [kstatus("apply", "-f", str(ns_file), "-f", str(d50), "--stabilization", "0",
+                                 "--timeout", "10m")]
+            else:
+                steps = [kubectl("apply", "--server-side", "-f", str(ns_file), "-f", str(d50)),
+                         kubectl("rollout", "status", "-f", str(d50), "--timeout", "10m")]
+            sample = run_steps(tool, steps)
+            log(f"d50 {tool} rep {rep}: {sample['wall']:.1f}s, {sample['requests']} requests, "
+                f"{sample['rss']:.0f} MiB, exit {sample['exit']}")
+            samples[tool].append(sample)
+            delete_namespace(ns)
+            time.sleep(5)  # let the deletion of 150 pods settle before the next run
+    return samples
+
+
+def bench_cm1000(reps):
+    samples = {t: [] for t in TOOLS}
+    for rep in range(reps):
+        for tool in (TOOLS if rep % 2 == 0 else TOOLS[::-1]):
+            ns = f"bench-cm-{tool}-{rep}"
+            ns_file = write(f"{ns}-ns.yaml", [namespace(ns)])
+            cms = [f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\n  namespace: {ns}\n"
+                   f"data:\n  index: \"{i}\"\n" for i in range(1000)]
+            cm_file = write(f"{ns}.yaml", cms)
+            if tool == "kstatus":
+                steps = [kstatus("apply", "-f", str(ns_file), "-f", str(cm_file), "--stabilization", "0")]
+            else:
+                steps = [kubectl("apply", "--server-side", "-f", str(ns_file), "-f", str(cm_file))]
+            sample = run_steps(tool, steps)
+            log(f"cm1000 {tool} rep {rep}: {sample['wall']:.1f}s, {sample['requests']} requests, "
+                f"{sample['rss']:.0f} MiB, exit {sample['exit']}")
+            samples[tool].append(sample)
+            delete_namespace(ns)
+    return samples
+
+
+def bench_crash(reps):
+    samples = {t: [] for t in TOOLS}
+    for rep in range(reps):
+        for tool in (TOOLS if rep % 2 == 0 else TOOLS[::-1]):
+            ns = f"bench-crash-{tool}-{rep}"
+            ns_file = write(f"{ns}-ns.yaml", [namespace(ns)])
+            bad = write(f"{ns}.yaml", [deployment("api", ns, 2, image="registry.example/crashloop:1",
+                                                  deadline=60)])
+            if tool == "kstatus":
+                steps = [kstatus("apply", "-f", str(ns_file), "-f", str(bad))]
+            else:
+                steps = [kubectl("apply", "--server-side", "-f", str(ns_file), "-f", str(bad)),
+                         kubectl("rollout", "status", "-f", str(bad), "--timeout", "10m")]
+            sample = run_steps(tool, steps)
+            sample["names_cause"] = "CrashLoopBackOff" in sample["output"]
+            log(f"crash {tool} rep {rep}: exit {sample['exit']} after {sample['wall']:.1f}s, "
+                f"names the cause: {sample['names_cause']}")
+            samples[tool].append(sample)
+            delete_namespace(ns)
+    return samples
+
+
+def parse_time(stamp):
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def bench_latency(reps):
+    """Time from the Deployment becoming available (its last status write by the deployment
+    controller, from the audit log) to the tool's exit."""
+    samples = {t: [] for t in TOOLS}
+    for rep in range(reps):
+        for tool in (TOOLS if rep % 2 == 0 else TOOLS[::-1]):
+            ns = f"bench-lat-{tool}-{rep}"
+            ns_file = write(f"{ns}-ns.yaml", [namespace(ns)])
+            app = write(f"{ns}.yaml", [deployment("web", ns, 1, ready_after=3)])
+            if tool == "kstatus":
+                steps = [kstatus("apply", "-f", str(ns_file), "-f", str(app), "--stabilization", "0")]
+            else:
+                steps = [kubectl("apply", "--server-side", "-f", str(ns_file), "-f", str(app)),
+                         kubectl("rollout", "status", "-f", str(app))]
+            mark = audit_mark()
+            sample = run_steps(tool, steps)
+            exited = sample["ended"]
+            writes = [parse_time(e["stageTimestamp"]) for e in audit_entries(mark)
+                      if e.get("stage") == "ResponseComplete"
+                      and e.get("objectRef", {}).get("resource") == "deployments"
+                      and e.get("objectRef", {}).get("subresource") == "status"
+                      and e.get("objectRef", {}).get("namespace") == ns
+                      and parse_time(e["stageTimestamp"]) <= exited]
+            sample["latency"] = exited - max(writes) if writes else float("nan")
+            log(f"latency {tool} rep {rep}: {sample['latency'] * 1000:.0f} ms")
+            samples[tool].append(sample)
+            delete_namespace(ns)
+    return samples
+
+
+def proc_cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def proc_peak_rss_mib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_watch(idle_seconds):
+    """`watch` over 10 Deployments x 20 replicas, with 1,000 unrelated pods elsewhere."""
+    app_ns, noise_ns = "bench-watch-app", "bench-watch-noise"
+    app = [namespace(app_ns)] + [deployment(f"svc-{i}", app_ns, 20, labels={"app": "shop"})
+                                 for i in range(10)]
+    noise = [namespace(noise_ns)] + [deployment(f"other-{i}", noise_ns, 100) for i in range(10)]
+    log("setting up 200 app pods and 1,000 unrelated pods")
+    setup = [str(KSTATUS), "--context", "admin", "apply", "-f", str(write("watch-app.yaml", app)),
+             "-f", str(write("watch-noise.yaml", noise)), "--stabilization", "0", "--timeout", "15m",
+             "--progress", "none"]
+    subprocess.run(setup, env=dict(os.environ, KUBECONFIG=str(KUBECONFIG)), check=True,
+                   stdout=subprocess.DEVNULL)
+    samples = {}
+    for tool in TOOLS:
+        if tool == "kstatus":
+            command = kstatus("watch", "-n", app_ns, "-l", "app=shop")
+        else:
+            command = kubectl("get", "deployments,replicasets,pods", "-n", app_ns, "-l", "app=shop",
+                              "-w")
+        env = dict(os.environ, KUBECONFIG=str(KUBECONFIG), NO_COLOR="1")
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        time.sleep(10)  # initial list and first render
+        mark = audit_mark()
+        cpu_before = proc_cpu_seconds(process.pid)
+        time.sleep(idle_seconds)
+        cpu = proc_cpu_seconds(process.pid) - cpu_before
+        rss = proc_peak_rss_mib(process.pid)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        requests = requests_by(f"bench-{tool}", mark)
+        per_minute = requests * 60 / idle_seconds
+        log(f"watch {tool}: peak RSS {rss:.0f} MiB, idle CPU {cpu:.2f}s/{idle_seconds}s, "
+            f"{per_minute:.1f} requests/min")
+        samples[tool] = [{"rss": rss, "cpu": cpu, "rpm": per_minute}]
+    delete_namespace(app_ns)
+    delete_namespace(noise_ns)
+    return samples
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def figure(samples, key, fmt):
+    values = [s[key] for s in samples]
+    med = statistics.median(values)
+    if len(values) == 1:
+        return med, fmt.format(med)
+    return med, f"{fmt.format(med)} ({fmt.format(min(values))}–{fmt.format(max(values))})"
+
+
+def row(name, results, key, fmt, goal=""):
+    k_med, k_text = figure(results["kstatus"], key, fmt)
+    c_med, c_text = figure(results["kubectl"], key, fmt)
+    ratio = f"{k_med / c_med:.2f}" if c_med else "–"
+    return f"| {name} | {k_text} | {c_text} | {ratio} | {goal} |"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--only", default="d50,cm1000,crash,latency,watch")
+    parser.add_argument("--idle", type=int, default=60, help="seconds of idle watching")
+    parser.add_argument("--keep", action="store_true", help="leave the control plane running")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+
+    global KUBECTL
+    log("building kstatus (release) and the kubelet simulator")
+    sh("cargo", "build", "--release", "--bin", "kstatus", "--example", "kubelet-sim", cwd=REPO)
+    KUBECTL = subprocess.run(["bash", str(CLUSTER), "kubectl"], check=True, capture_output=True,
+                             text=True).stdout.strip().splitlines()[-1]
+    env = dict(os.environ, KSTATUS_CLUSTER_DIR=str(STATE), KSTATUS_KUBELET_SIM=str(SIM),
+               KSTATUS_SIM_ARGS="--max-pods 3000 " + os.environ.get("KSTATUS_SIM_ARGS", ""))
+    os.environ["KSTATUS_CLUSTER_DIR"] = str(STATE)
+    sh("bash", str(CLUSTER), "up", env=env, stdout=subprocess.DEVNULL)
+    try:
+        results = {}
+        if "cm1000" in only:
+            results["cm1000"] = bench_cm1000(max(1, args.reps - 1))
+        if "d50" in only:
+            results["d50"] = bench_d50(args.reps)
+        if "crash" in only:
+            results["crash"] = bench_crash(max(1, args.reps - 1))
+        if "latency" in only:
+            results["latency"] = bench_latency(args.reps + 2)
+        if "watch" in only:
+            results["watch"] = bench_watch(args.idle)
+    finally:
+        if not args.keep:
+            sh("bash", str(CLUSTER), "down", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    kubectl_version = subprocess.run([KUBECTL, "version", "--client", "--short"], capture_output=True,
+                                     text=True).stdout.strip()
+    print(f"Benchmarks of {datetime.now(timezone.utc):%Y-%m-%d} on {platform.node() or 'this machine'}: "
+          f"{os.cpu_count()} cores, Linux {platform.release()}; kubectl {kubectl_version} built "
+          f"from the same source as the server; {args.reps} repetitions, interleaved; "
+          "median (min–max).\n")
+    print("| figure | kstatus | kubectl | kstatus/kubectl | goal |")
+    print("|---|---|---|---|---|")
+    if "d50" in results:
+        r = results["d50"]
+        print(row("d50: wall to verdict (s)", r, "wall", "{:.1f}", "≤ ⅓ of kubectl"))
+        print(row("d50: API requests", r, "requests", "{:.0f}", "≤ 60"))
+        print(row("d50: peak RSS (MiB)", r, "rss", "{:.0f}", "≤ ½ of kubectl"))
+    if "cm1000" in results:
+        r = results["cm1000"]
+        print(row("cm1000: wall (s)", r, "wall", "{:.1f}"))
+        print(row("cm1000: API requests", r, "requests", "{:.0f}"))
+        print(row("cm1000: peak RSS (MiB)", r, "rss", "{:.0f}"))
+    if "crash" in results:
+        r = results["crash"]
+        print(row("crash: apply to non-zero exit (s)", r, "wall", "{:.1f}", "stabilization (10 s) + 2 s"))
+        causes = {t: all(s["names_cause"] for s in r[t]) for t in TOOLS}
+        print(f"| crash: message names CrashLoopBackOff | {'yes' if causes['kstatus'] else 'no'} | "
+              f"{'yes' if causes['kubectl'] else 'no'} | | yes |")
+    if "latency" in results:
+        r = results["latency"]
+        print(row("latency: Deployment available → exit (ms)", {t: [dict(s, ms=s['latency'] * 1000) for s in r[t]] for t in TOOLS},
+                  "ms", "{:.0f}"))
+    if "watch" in results:
+        r = results["watch"]
+        print(row("watch: peak RSS (MiB)", r, "rss", "{:.0f}"))
+        print(row(f"watch: CPU while idle {args.idle}s (s)", r, "cpu", "{:.2f}"))
+        print(row("watch: requests/min, steady state", r, "rpm", "{:.1f}", "0"))
+
+
+if __name__ == "__main__":
+    main()

@@ -32,6 +32,66 @@ impl Resource {
     }
 }
 
+/// (apiVersion, kind, plural, namespaced) of kinds served unchanged since Kubernetes 1.16.
+const BUILT_IN: &[(&str, &str, &str, bool)] = &[
+    ("v1", "Namespace", "namespaces", false),
+    ("v1", "ConfigMap", "configmaps", true),
+    ("v1", "Secret", "secrets", true),
+    ("v1", "Service", "services", true),
+    ("v1", "ServiceAccount", "serviceaccounts", true),
+    ("v1", "Pod", "pods", true),
+    (
+        "v1",
+        "PersistentVolumeClaim",
+        "persistentvolumeclaims",
+        true,
+    ),
+    ("v1", "PersistentVolume", "persistentvolumes", false),
+    ("v1", "Endpoints", "endpoints", true),
+    ("v1", "LimitRange", "limitranges", true),
+    ("v1", "ResourceQuota", "resourcequotas", true),
+    ("apps/v1", "Deployment", "deployments", true),
+    ("apps/v1", "StatefulSet", "statefulsets", true),
+    ("apps/v1", "DaemonSet", "daemonsets", true),
+    ("apps/v1", "ReplicaSet", "replicasets", true),
+    ("batch/v1", "Job", "jobs", true),
+    ("rbac.authorization.k8s.io/v1", "Role", "roles", true),
+    (
+        "rbac.authorization.k8s.io/v1",
+        "RoleBinding",
+        "rolebindings",
+        true,
+    ),
+    (
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRole",
+        "clusterroles",
+        false,
+    ),
+    (
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        false,
+    ),
+    (
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        "networkpolicies",
+        true,
+    ),
+];
+
+fn built_in(api_version: &str, kind: &str) -> Option<Resource> {
+    let &(_, _, plural, namespaced) = BUILT_IN
+        .iter()
+        .find(|(v, k, _, _)| *v == api_version && *k == kind)?;
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    Some(Resource::well_known(
+        group, version, kind, plural, namespaced,
+    ))
+}
+
 /// A cache of group-version discoveries.
 pub struct Resolver {
     client: Client,
@@ -48,11 +108,16 @@ impl Resolver {
     }
 
     /// The resource serving `kind` in `api_version`, or None when the server does not know it.
+    /// Built-in kinds every supported server (1.16 and later) serves are resolved without a
+    /// request.
     pub async fn resolve(
         &mut self,
         api_version: &str,
         kind: &str,
     ) -> Result<Option<Resource>, kube::Error> {
+        if let Some(resource) = built_in(api_version, kind) {
+            return Ok(Some(resource));
+        }
         if !self.served.contains_key(api_version) {
             let found = self.discover(api_version).await?;
             self.served.insert(api_version.to_string(), found);
@@ -134,5 +199,29 @@ impl Resolver {
             Err(kube::Error::Api(status)) if status.code == 404 => Ok(HashMap::new()),
             Err(err) => Err(err),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_kinds_resolve_with_scope_and_plural() {
+        let namespace = built_in("v1", "Namespace").unwrap();
+        assert!(!namespace.namespaced);
+        assert_eq!(namespace.api.plural, "namespaces");
+        let deployment = built_in("apps/v1", "Deployment").unwrap();
+        assert!(deployment.namespaced);
+        assert_eq!(
+            (
+                deployment.api.group.as_str(),
+                deployment.api.version.as_str()
+            ),
+            ("apps", "v1")
+        );
+        // Kinds that moved between versions across releases are always discovered.
+        assert!(built_in("batch/v1", "CronJob").is_none());
+        assert!(built_in("extensions/v1beta1", "Deployment").is_none());
     }
 }

@@ -83,6 +83,19 @@ pub struct TrackPlan {
     pub started: Instant,
 }
 
+/// Sleeps until the engine's next moment of interest (window end, deadline, grace), or for
+/// ever when there is none.
+async fn sleep_until_wakeup(tracker: &Tracker, started: Instant) {
+    match tracker.next_wakeup() {
+        // Never in the past: a wakeup the engine does not clear must not spin the loop.
+        Some(moment) => {
+            let at = (started + moment.0).max(Instant::now() + Duration::from_millis(10));
+            tokio::time::sleep_until(at.into()).await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
 /// How the loop ended.
 enum End {
     Verdict,
@@ -161,6 +174,19 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
                             });
                         }
                     }
+                }
+                // Exit the moment the verdict is known, not at the next tick.
+                if plan.mode == Mode::Verdict && tracker.verdict().is_some() {
+                    output.progress(&tracker.snapshot(now()));
+                    break End::Verdict;
+                }
+            }
+            // The end of a stabilization window or the deadline, exactly when it falls.
+            _ = sleep_until_wakeup(&tracker, plan.started) => {
+                tracker.tick(now());
+                if plan.mode == Mode::Verdict && tracker.verdict().is_some() {
+                    output.progress(&tracker.snapshot(now()));
+                    break End::Verdict;
                 }
             }
             _ = ticker.tick() => {

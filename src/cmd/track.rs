@@ -23,7 +23,9 @@ use crate::render::format_duration;
 use crate::render::output::{Conclusion, Output};
 use crate::selector::Selector;
 
-/// How often the engine is ticked and the view refreshed.
+/// How often plain progress is refreshed when nothing changed (heartbeat, countdowns).
+const IDLE_RENDER: Duration = Duration::from_secs(1);
+/// How often the engine is ticked and the live view redrawn.
 const TICK: Duration = Duration::from_millis(100);
 /// Warning events and log lines shown per failure card.
 const CARD_EVENTS: usize = 8;
@@ -132,10 +134,13 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut terminate = signal_stream();
+    let mut changed = true;
+    let mut last_render = Instant::now();
 
     let end = loop {
         tokio::select! {
             Some(update) = updates.recv() => {
+                changed = true;
                 match update {
                     WatchUpdate::Upsert(object) => {
                         if let (Some(discover), Some(key)) = (&plan.discover, ObjectKey::of(&object))
@@ -191,7 +196,13 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
             }
             _ = ticker.tick() => {
                 tracker.tick(now());
-                output.progress(&tracker.snapshot(now()));
+                // Idle watching costs nothing: render after a change, for the live view's
+                // spinner, or once a second for the heartbeat.
+                if changed || output.is_live() || last_render.elapsed() >= IDLE_RENDER {
+                    output.progress(&tracker.snapshot(now()));
+                    changed = false;
+                    last_render = Instant::now();
+                }
                 match plan.mode {
                     Mode::Verdict if tracker.verdict().is_some() => break End::Verdict,
                     Mode::Once if listed.len() == targets.len() => break End::Snapshot,

@@ -114,6 +114,11 @@ impl Output {
         })
     }
 
+    /// Whether progress is the live terminal view (redrawn at every tick for its spinners).
+    pub fn is_live(&self) -> bool {
+        self.progress == Progress::Live
+    }
+
     /// A progress line on stderr (not shown with --progress=none).
     pub fn note(&self, line: &str) {
         if self.progress == Progress::Silent {

@@ -151,10 +151,14 @@ is_running() {
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# A free port below the kernel's ephemeral range: a port inside it can be taken at any moment
+# by an outgoing connection, which a probe for listeners cannot see.
 free_port() {
-    local p
+    local p low=32768
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+    ((low > 12000)) || low=32768
     for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 30000))
+        p=$((10000 + RANDOM % (low - 10000)))
         if ! port_in_use "$p" && ! grep -qsx "$p" "$STATE_DIR/ports.used"; then
             echo "$p" >>"$STATE_DIR/ports.used"
             echo "$p"

@@ -82,17 +82,27 @@ pub fn group_of(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(group, _)| group)
 }
 
-impl fmt::Display for ObjectKey {
-    /// kubectl's `kind.group/name` form, prefixed by the namespace when there is one.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(namespace) = &self.namespace {
-            write!(f, "{namespace}/")?;
-        }
-        if self.group.is_empty() {
-            write!(f, "{}/{}", self.kind, self.name)
+impl ObjectKey {
+    /// `Deployment/web` as kubectl prints it; kinds outside the core and built-in groups carry
+    /// their group, `Widget.example.com/w`.
+    pub fn kind_and_name(&self) -> String {
+        let built_in = !self.group.contains('.') || self.group.ends_with(".k8s.io");
+        if built_in {
+            format!("{}/{}", self.kind, self.name)
         } else {
-            write!(f, "{}.{}/{}", self.kind, self.group, self.name)
+            format!("{}.{}/{}", self.kind, self.group, self.name)
         }
+    }
+}
+
+impl fmt::Display for ObjectKey {
+    /// `Deployment/web -n shop`: what a kubectl user would type to find the object.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.kind_and_name())?;
+        if let Some(namespace) = &self.namespace {
+            write!(f, " -n {namespace}")?;
+        }
+        Ok(())
     }
 }
 
@@ -332,7 +342,7 @@ mod tests {
         assert_eq!(ObjectKey::of(&beta), ObjectKey::of(&ga));
         assert_eq!(
             ObjectKey::of(&ga).unwrap().to_string(),
-            "shop/CronJob.batch/nightly"
+            "CronJob/nightly -n shop"
         );
         let core = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}});
         let key = ObjectKey::of(&core).unwrap();

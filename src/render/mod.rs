@@ -17,16 +17,10 @@ use std::time::Duration;
 
 use crate::engine::ObjectKey;
 
-/// `Deployment/web`, or `Deployment.example.com/web` for kinds outside the core and built-in
-/// groups, as kubectl prints them.
+/// `Deployment/web`, or `Widget.example.com/w` for kinds outside the core and built-in groups,
+/// as kubectl prints them.
 pub fn object_name(key: &ObjectKey) -> String {
-    let builtin =
-        key.group.is_empty() || !key.group.contains('.') || key.group.ends_with(".k8s.io");
-    if builtin {
-        format!("{}/{}", key.kind, key.name)
-    } else {
-        format!("{}.{}/{}", key.kind, key.group, key.name)
-    }
+    key.kind_and_name()
 }
 
 /// ` -n shop` for a namespaced object, as kubectl users would type it; empty otherwise.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds and loads into a kind cluster the images the end-to-end scenarios name, so the same
 # tests run against real kubelets: each image behaves like its kubelet-simulator counterpart.
-# Known gap: "never-ready" needs a failing readiness probe on a real kubelet; the image alone
-# runs and becomes Ready there.
+# "never-ready" is never Ready on a real kubelet because its test manifests carry a failing
+# readiness probe.
 #   kind-images.sh CLUSTER_NAME
 set -euo pipefail
 cluster=${1:?usage: kind-images.sh CLUSTER_NAME}

@@ -148,6 +148,14 @@ spec:
     )
 }
 
+/// A Deployment whose pod runs but never becomes Ready: the simulator knows the image; a real
+/// kubelet (kind) runs the failing readiness probe.
+fn never_ready_deployment(name: &str) -> String {
+    let mut manifest = deployment(name, 1, "registry.example/never-ready:1");
+    manifest.push_str("        readinessProbe:\n          exec: {command: [\"false\"]}\n          periodSeconds: 2\n");
+    manifest
+}
+
 async fn healthy_app_succeeds(ctx: TestContext) {
     let manifest = format!(
         r#"apiVersion: v1
@@ -331,7 +339,7 @@ async fn ready_then_crash_fails(ctx: TestContext) {
 async fn never_ready_times_out(ctx: TestContext) {
     let run = apply(
         &ctx,
-        &deployment("slow", 1, "registry.example/never-ready:1"),
+        &never_ready_deployment("slow"),
         &["--timeout", "6s", "--stabilization", "1s"],
     );
     assert_eq!(run.code, Some(3), "{}", run.text);
@@ -701,10 +709,7 @@ async fn server_dry_run_persists_nothing(ctx: TestContext) {
 
 /// A signal during tracking prints the snapshot so far and exits 128 + the signal number.
 async fn interrupted(ctx: TestContext, signal: &'static str, code: i32) {
-    let path = ctx.manifest(
-        "app.yaml",
-        &deployment("slow", 1, "registry.example/never-ready:1"),
-    );
+    let path = ctx.manifest("app.yaml", &never_ready_deployment("slow"));
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kstatus"))
         .args([
             "apply",

@@ -86,34 +86,23 @@ async fn run(
         kind: target.resource.api.kind.clone(),
     };
     let mut stream = watcher::watcher(api, config).default_backoff().boxed();
-    // Objects currently present (uid -> identity), to turn a relist into deletions.
-    let mut known: HashMap<String, Value> = HashMap::new();
-    let mut relisted: HashSet<String> = HashSet::new();
+    let mut present = Present::default();
     let mut synced = false;
     while let Some(item) = stream.next().await {
         let sent = match item {
             Ok(Event::Init) => {
-                relisted.clear();
+                present.begin_list();
                 Ok(())
             }
             Ok(Event::InitApply(object)) | Ok(Event::Apply(object)) => {
                 let value = to_value(object, &types);
-                let uid = uid_of(&value);
-                relisted.insert(uid.clone());
-                known.insert(uid, identity(&value));
+                present.seen(&value);
                 updates.send(WatchUpdate::Upsert(value))
             }
             Ok(Event::InitDone) => {
-                let gone: Vec<String> = known
-                    .keys()
-                    .filter(|uid| !relisted.contains(*uid))
-                    .cloned()
-                    .collect();
                 let mut result = Ok(());
-                for uid in gone {
-                    if let Some(identity) = known.remove(&uid) {
-                        result = result.and(updates.send(WatchUpdate::Delete(identity)));
-                    }
+                for identity in present.end_list() {
+                    result = result.and(updates.send(WatchUpdate::Delete(identity)));
                 }
                 if !synced {
                     synced = true;
@@ -123,7 +112,7 @@ async fn run(
             }
             Ok(Event::Delete(object)) => {
                 let value = to_value(object, &types);
-                known.remove(&uid_of(&value));
+                present.deleted(&value);
                 updates.send(WatchUpdate::Delete(value))
             }
             Err(err) => {
@@ -139,6 +128,47 @@ async fn run(
         if sent.is_err() {
             return; // nobody listens any more
         }
+    }
+}
+
+/// The objects a watch currently sees. After a restart (a dropped connection, or 410 Gone when
+/// the resource version is too old) the watch lists everything again; an object missing from
+/// that list was deleted while nobody watched, and must be reported as such rather than kept
+/// with its last status.
+#[derive(Debug, Default)]
+struct Present {
+    /// uid -> just enough of the object to report its deletion.
+    known: HashMap<String, Value>,
+    /// uids seen since the current list began.
+    listed: HashSet<String>,
+}
+
+impl Present {
+    fn begin_list(&mut self) {
+        self.listed.clear();
+    }
+
+    fn seen(&mut self, object: &Value) {
+        let uid = uid_of(object);
+        self.listed.insert(uid.clone());
+        self.known.insert(uid, identity(object));
+    }
+
+    fn deleted(&mut self, object: &Value) {
+        self.known.remove(&uid_of(object));
+    }
+
+    /// The list is complete: what was known but not listed is gone.
+    fn end_list(&mut self) -> Vec<Value> {
+        let gone: Vec<String> = self
+            .known
+            .keys()
+            .filter(|uid| !self.listed.contains(*uid))
+            .cloned()
+            .collect();
+        gone.iter()
+            .filter_map(|uid| self.known.remove(uid))
+            .collect()
     }
 }
 
@@ -181,5 +211,67 @@ fn describe_watch_error(err: &watcher::Error) -> (String, Option<u16>) {
         | watcher::Error::WatchFailed(e) => (super::describe(e), super::status_code(e)),
         watcher::Error::WatchError(status) => (status.message.clone(), Some(status.code)),
         other => (other.to_string(), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(name: &str, uid: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": name, "namespace": "shop", "uid": uid, "labels": {"app": "web"}},
+               "status": {"phase": "Running"}})
+    }
+
+    #[test]
+    fn a_relist_reports_objects_deleted_while_disconnected() {
+        let mut present = Present::default();
+        present.begin_list();
+        present.seen(&pod("a", "uid-a"));
+        present.seen(&pod("b", "uid-b"));
+        assert!(
+            present.end_list().is_empty(),
+            "the first list deletes nothing"
+        );
+
+        // The watch restarts (410 Gone) and b is missing from the new list.
+        present.begin_list();
+        present.seen(&pod("a", "uid-a"));
+        let gone = present.end_list();
+        assert_eq!(gone.len(), 1);
+        assert_eq!(gone[0]["metadata"]["name"], "b");
+        assert_eq!(gone[0]["kind"], "Pod");
+        assert!(gone[0].get("status").is_none(), "only the identity travels");
+
+        // Reported once: the next relist does not repeat it.
+        present.begin_list();
+        present.seen(&pod("a", "uid-a"));
+        assert!(present.end_list().is_empty());
+    }
+
+    #[test]
+    fn a_recreated_object_is_a_new_uid_and_the_old_one_is_gone() {
+        let mut present = Present::default();
+        present.begin_list();
+        present.seen(&pod("a", "uid-1"));
+        present.end_list();
+        present.begin_list();
+        present.seen(&pod("a", "uid-2"));
+        let gone = present.end_list();
+        assert_eq!(gone.len(), 1);
+        assert_eq!(gone[0]["metadata"]["uid"], "uid-1");
+    }
+
+    #[test]
+    fn a_watched_deletion_is_not_reported_again_by_a_relist() {
+        let mut present = Present::default();
+        present.begin_list();
+        present.seen(&pod("a", "uid-a"));
+        present.end_list();
+        present.deleted(&pod("a", "uid-a"));
+        present.begin_list();
+        assert!(present.end_list().is_empty());
     }
 }

@@ -32,6 +32,36 @@ impl Resource {
     }
 }
 
+/// How waiting for a CustomResourceDefinition ended.
+#[derive(Debug)]
+pub enum CrdWait {
+    Established,
+    TimedOut,
+    Failed(String),
+}
+
+/// Waits, by watching it, until the named CRD is Established (its kind is then being served).
+pub async fn wait_crd_established(
+    client: &Client,
+    name: &str,
+    timeout: std::time::Duration,
+) -> CrdWait {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    use kube::runtime::wait::{await_condition, conditions};
+
+    let api: kube::Api<CustomResourceDefinition> = kube::Api::all(client.clone());
+    match tokio::time::timeout(
+        timeout,
+        await_condition(api, name, conditions::is_crd_established()),
+    )
+    .await
+    {
+        Ok(Ok(_)) => CrdWait::Established,
+        Ok(Err(err)) => CrdWait::Failed(err.to_string()),
+        Err(_) => CrdWait::TimedOut,
+    }
+}
+
 /// (apiVersion, kind, plural, namespaced) of kinds served unchanged since Kubernetes 1.16.
 const BUILT_IN: &[(&str, &str, &str, bool)] = &[
     ("v1", "Namespace", "namespaces", false),

@@ -9,7 +9,7 @@ use super::track::{self, Fixed, Mode, TrackPlan};
 use crate::cli::{ApplyArgs, DryRun, GlobalArgs};
 use crate::cluster::apply::{ApplyOptions, ApplyRequest, apply_all};
 use crate::cluster::client::{self, Connection};
-use crate::cluster::discovery::{Resolver, Resource};
+use crate::cluster::discovery::{CrdWait, Resolver, Resource, wait_crd_established};
 use crate::error::{Error, ManifestProblem};
 use crate::exit::Exit;
 use crate::manifest::{self, Manifest};
@@ -433,9 +433,6 @@ async fn wait_for_crds(
     indexes: &[usize],
     output: &Output,
 ) -> Result<(), Error> {
-    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-    use kube::runtime::wait::{await_condition, conditions};
-
     for &i in indexes {
         let crd = &manifests[i];
         if crd.kind() != "CustomResourceDefinition" {
@@ -445,18 +442,15 @@ async fn wait_for_crds(
             "waiting for {} to be established",
             crd.display_name()
         ));
-        let api: kube::Api<CustomResourceDefinition> =
-            kube::Api::all(connection.watch_client.clone());
-        let wait = await_condition(api, crd.name(), conditions::is_crd_established());
-        match tokio::time::timeout(CRD_READY_TIMEOUT, wait).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(err)) => {
+        match wait_crd_established(&connection.watch_client, crd.name(), CRD_READY_TIMEOUT).await {
+            CrdWait::Established => {}
+            CrdWait::Failed(err) => {
                 return Err(Error::Cluster {
                     message: format!("cannot watch {}: {err}", crd.display_name()),
                     hint: None,
                 });
             }
-            Err(_) => {
+            CrdWait::TimedOut => {
                 return Err(Error::Rejected {
                     object: crd.display_name(),
                     message: format!("not Established after {}s", CRD_READY_TIMEOUT.as_secs()),

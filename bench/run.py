@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
@@ -371,6 +372,7 @@ def main():
         if "watch" in only:
             results["watch"] = bench_watch(args.idle)
     finally:
+        shutil.rmtree(WORK, ignore_errors=True)
         if not args.keep:
             sh("bash", str(CLUSTER), "down", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -32,8 +32,14 @@ pub fn get() -> Result<Cluster, String> {
     CLUSTER.get_or_init(start).clone()
 }
 
-/// Stops the local control plane if this process started it.
+/// The kubeconfig derived for an external cluster (it adds the unprivileged context).
+fn derived_kubeconfig() -> PathBuf {
+    std::env::temp_dir().join(format!("kstatus-e2e-{}.kubeconfig", std::process::id()))
+}
+
+/// Stops the local control plane if this process started it, and removes what the run wrote.
 pub fn shutdown() {
+    let _ = std::fs::remove_file(derived_kubeconfig());
     let mut started = STARTED_HERE
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -185,8 +191,7 @@ fn external(path: &Path) -> Result<Cluster, String> {
         }),
         ..Default::default()
     });
-    let derived =
-        std::env::temp_dir().join(format!("kstatus-e2e-{}.kubeconfig", std::process::id()));
+    let derived = derived_kubeconfig();
     let json = serde_json::to_vec_pretty(&config).map_err(|err| err.to_string())?;
     std::fs::write(&derived, json).map_err(|err| format!("{}: {err}", derived.display()))?;
     Ok(Cluster {

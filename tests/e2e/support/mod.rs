@@ -50,6 +50,7 @@ where
                 client: admin.clone(),
             };
             let outcome = CatchPanic(Box::pin(body(ctx))).await;
+            let _ = std::fs::remove_dir_all(manifest_dir(&namespace));
             let _ = Api::<Namespace>::all(admin)
                 .delete(&namespace, &DeleteParams::background())
                 .await;
@@ -214,16 +215,20 @@ impl TestContext {
         .await
     }
 
-    /// Writes `content` to a temporary manifest file for this test and returns its path.
+    /// Writes `content` to a temporary manifest file for this test and returns its path; the
+    /// directory is removed when the test ends.
     pub fn manifest(&self, name: &str, content: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir()
-            .join("kstatus-e2e")
-            .join(&self.namespace);
+        let dir = manifest_dir(&self.namespace);
         std::fs::create_dir_all(&dir).expect("creating the manifest directory");
         let path = dir.join(name);
         std::fs::write(&path, content).expect("writing a manifest");
         path
     }
+}
+
+/// Where a test's manifests are written.
+fn manifest_dir(namespace: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join("kstatus-e2e").join(namespace)
 }
 
 /// stdout and stderr of a finished process, for assertion messages.

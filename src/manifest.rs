@@ -78,11 +78,25 @@ impl Manifest {
         format!("{}/{}", self.kind(), self.name())
     }
 
+    /// The problem to report when the cluster does not serve this object's kind, in kubectl's
+    /// words.
+    pub fn unknown_kind(&self) -> ManifestProblem {
+        problem(
+            &self.origin.to_string(),
+            format!(
+                "{}: no matches for kind \"{}\" in version \"{}\" on this cluster",
+                self.display_name(),
+                self.kind(),
+                self.api_version()
+            ),
+        )
+    }
+
     fn is_namespace(&self) -> bool {
         self.group().is_empty() && self.kind() == "Namespace"
     }
 
-    fn is_crd(&self) -> bool {
+    pub fn is_crd(&self) -> bool {
         self.group() == "apiextensions.k8s.io" && self.kind() == "CustomResourceDefinition"
     }
 }
@@ -393,19 +407,19 @@ fn document_index_at(text: &str, line: u64) -> usize {
     separators + 1
 }
 
-/// Objects that appear more than once, once their namespaces are resolved by `namespace_of`
-/// (None for cluster-scoped kinds).
+/// Objects that appear more than once, once their namespaces are resolved: `namespaces[i]` is
+/// the namespace of `manifests[i]` (None for cluster-scoped kinds).
 pub fn find_duplicates(
     manifests: &[Manifest],
-    namespace_of: impl Fn(&Manifest) -> Option<String>,
+    namespaces: &[Option<String>],
 ) -> Vec<ManifestProblem> {
     let mut first_seen: HashMap<(String, String, Option<String>, String), &Origin> = HashMap::new();
     let mut problems = Vec::new();
-    for manifest in manifests {
+    for (manifest, namespace) in manifests.iter().zip(namespaces) {
         let key = (
             manifest.group().to_string(),
             manifest.kind().to_string(),
-            namespace_of(manifest),
+            namespace.clone(),
             manifest.name().to_string(),
         );
         if let Some(first) = first_seen.get(&key) {
@@ -420,15 +434,14 @@ pub fn find_duplicates(
     problems
 }
 
-/// Splits manifests into the two apply phases: Namespaces and CustomResourceDefinitions first
-/// (so objects in them, and custom resources of them, can apply), then everything else. Input
-/// order is kept within each phase.
-pub fn apply_phases(manifests: &[Manifest]) -> (Vec<&Manifest>, Vec<&Manifest>) {
-    let (mut first, rest): (Vec<&Manifest>, Vec<&Manifest>) = manifests
-        .iter()
-        .partition(|m| m.is_namespace() || m.is_crd());
+/// Splits manifests (by index) into the two apply phases: Namespaces and
+/// CustomResourceDefinitions first (so objects in them, and custom resources of them, can
+/// apply), then everything else. Input order is kept within each phase.
+pub fn apply_phases(manifests: &[Manifest]) -> (Vec<usize>, Vec<usize>) {
+    let (mut first, rest): (Vec<usize>, Vec<usize>) =
+        (0..manifests.len()).partition(|&i| manifests[i].is_namespace() || manifests[i].is_crd());
     // Namespaces before CRDs, so a namespaced CRD's resources find their namespace.
-    first.sort_by_key(|m| !m.is_namespace());
+    first.sort_by_key(|&i| !manifests[i].is_namespace());
     (first, rest)
 }
 
@@ -607,14 +620,22 @@ mod tests {
              ConfigMap\nmetadata: {name: a, namespace: shop}\n---\napiVersion: v1\nkind: \
              ConfigMap\nmetadata: {name: a, namespace: other}\n",
         );
-        let found = find_duplicates(&manifests, |m| Some(m.namespace().unwrap_or("shop").into()));
+        let resolved: Vec<_> = manifests
+            .iter()
+            .map(|m| Some(m.namespace().unwrap_or("shop").to_string()))
+            .collect();
+        let found = find_duplicates(&manifests, &resolved);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].location, "app.yaml:5 (document 2)");
         assert_eq!(
             found[0].message,
             "ConfigMap/a is also defined at app.yaml:1 (document 1)"
         );
-        assert!(find_duplicates(&manifests, |m| m.namespace().map(String::from)).is_empty());
+        let as_written: Vec<_> = manifests
+            .iter()
+            .map(|m| m.namespace().map(String::from))
+            .collect();
+        assert!(find_duplicates(&manifests, &as_written).is_empty());
     }
 
     #[test]
@@ -626,7 +647,11 @@ mod tests {
              apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
         );
         let (first, rest) = apply_phases(&manifests);
-        let names = |ms: &[&Manifest]| ms.iter().map(|m| m.display_name()).collect::<Vec<_>>();
+        let names = |is: &[usize]| {
+            is.iter()
+                .map(|&i| manifests[i].display_name())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
             names(&first),
             [

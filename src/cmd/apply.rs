@@ -60,8 +60,7 @@ async fn apply(
     };
 
     // Phase 1: Namespaces and CRDs, so that what lives in them can apply.
-    let (first, _) = manifest::apply_phases(&manifests);
-    let first_indexes: Vec<usize> = first.iter().map(|m| index_of(&manifests, m)).collect();
+    let (first_indexes, rest) = manifest::apply_phases(&manifests);
     let mut applied: HashMap<usize, Value> = HashMap::new();
     apply_batch(
         &connection,
@@ -87,9 +86,6 @@ async fn apply(
     .await?;
 
     // Phase 2: everything else.
-    let rest: Vec<usize> = (0..manifests.len())
-        .filter(|i| !first_indexes.contains(i))
-        .collect();
     apply_batch(
         &connection,
         &planned,
@@ -133,13 +129,6 @@ async fn apply(
     track::run(&connection, plan, output).await
 }
 
-fn index_of(manifests: &[Manifest], wanted: &Manifest) -> usize {
-    manifests
-        .iter()
-        .position(|m| std::ptr::eq(m, wanted))
-        .expect("manifest from this list")
-}
-
 /// Resolves every kind and namespace before anything is applied. Kinds defined by a CRD in the
 /// same input are resolved later, once the CRD is established.
 async fn plan<'a>(
@@ -178,23 +167,13 @@ async fn plan<'a>(
                         Err(problem) => problems.push(problem),
                     }
                 }
-                None => problems.push(ManifestProblem {
-                    location: manifest.origin.to_string(),
-                    message: format!(
-                        "{}: no matches for kind \"{}\" in version \"{}\" on this cluster",
-                        manifest.display_name(),
-                        manifest.kind(),
-                        manifest.api_version()
-                    ),
-                }),
+                None => problems.push(manifest.unknown_kind()),
             },
         }
         planned.push(entry);
     }
     let namespaces: Vec<Option<String>> = planned.iter().map(|p| p.namespace.clone()).collect();
-    problems.extend(manifest::find_duplicates(manifests, |m| {
-        namespaces[index_of(manifests, m)].clone()
-    }));
+    problems.extend(manifest::find_duplicates(manifests, &namespaces));
     if problems.is_empty() {
         Ok(planned)
     } else {
@@ -230,7 +209,7 @@ fn namespace_for(
 fn crd_kinds(manifests: &[Manifest]) -> HashMap<(String, String), bool> {
     manifests
         .iter()
-        .filter(|m| m.group() == "apiextensions.k8s.io" && m.kind() == "CustomResourceDefinition")
+        .filter(|m| m.is_crd())
         .filter_map(|crd| {
             let spec = &crd.object["spec"];
             let group = spec["group"].as_str()?.to_string();
@@ -435,7 +414,7 @@ async fn wait_for_crds(
 ) -> Result<(), Error> {
     for &i in indexes {
         let crd = &manifests[i];
-        if crd.kind() != "CustomResourceDefinition" {
+        if !crd.is_crd() {
             continue;
         }
         output.note(&format!(

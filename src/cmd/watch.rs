@@ -8,7 +8,7 @@ use crate::cli::{GlobalArgs, Until, WatchArgs};
 use crate::cluster::client::{self, Connection};
 use crate::cluster::discovery::{Resolver, Resource};
 use crate::engine::ObjectKey;
-use crate::error::{Error, ManifestProblem};
+use crate::error::Error;
 use crate::exit::Exit;
 use crate::manifest::{self, Manifest};
 use crate::render::output::Output;
@@ -168,15 +168,7 @@ async fn named_objects(
             .await
             .map_err(|err| discovery_error(&err))?;
         let Some(resource) = resource else {
-            problems.push(ManifestProblem {
-                location: manifest.origin.to_string(),
-                message: format!(
-                    "{}: no matches for kind \"{}\" in version \"{}\" on this cluster",
-                    manifest.display_name(),
-                    manifest.kind(),
-                    manifest.api_version()
-                ),
-            });
+            problems.push(manifest.unknown_kind());
             continue;
         };
         let namespace = resource.namespaced.then(|| {

@@ -1,32 +1,25 @@
 //! The NDJSON event stream (`--events ndjson`): one JSON object per line for every status or
 //! message change of an object, every change of the application roll-up, and the verdict.
 
-use std::collections::HashMap;
-
 use serde_json::{Value, json};
 
+use super::changes::ChangeTracker;
 use super::redact::Redactor;
-use super::table::message_of;
-use crate::engine::{ObjectKey, Snapshot, Status};
+use crate::engine::{ObjectKey, Snapshot};
 
 /// Remembers what was last emitted, so each change is emitted exactly once.
 #[derive(Debug, Default)]
 pub struct EventStream {
-    last: HashMap<ObjectKey, (Status, String)>,
-    application: Option<Status>,
+    tracker: ChangeTracker,
 }
 
 impl EventStream {
     /// Lines for every change since the last call; `time` is an RFC 3339 timestamp.
     pub fn changes(&mut self, snapshot: &Snapshot, time: &str, redactor: &Redactor) -> Vec<String> {
         let elapsed = elapsed(snapshot);
+        let changes = self.tracker.update(snapshot, redactor);
         let mut lines = Vec::new();
-        for object in &snapshot.objects {
-            let message = redactor.redact(&message_of(object));
-            let current = (object.status.status, message.clone());
-            if self.last.get(&object.key) == Some(&current) {
-                continue;
-            }
+        for (object, message) in &changes.objects {
             lines.push(line(json!({
                 "type": "status",
                 "time": time,
@@ -35,24 +28,15 @@ impl EventStream {
                 "status": object.status.status,
                 "message": message,
             })));
-            self.last.insert(object.key.clone(), current);
         }
-        let gone: Vec<ObjectKey> = self
-            .last
-            .keys()
-            .filter(|k| !snapshot.objects.iter().any(|o| &o.key == *k))
-            .cloned()
-            .collect();
-        for key in gone {
-            self.last.remove(&key);
+        for key in &changes.gone {
             lines.push(line(json!({
-                "type": "gone", "time": time, "elapsedSeconds": elapsed, "object": object_json(&key),
+                "type": "gone", "time": time, "elapsedSeconds": elapsed, "object": object_json(key),
             })));
         }
-        if !snapshot.objects.is_empty() && self.application != Some(snapshot.application) {
-            self.application = Some(snapshot.application);
+        if let Some(application) = changes.application {
             lines.push(line(json!({
-                "type": "application", "time": time, "elapsedSeconds": elapsed, "status": snapshot.application,
+                "type": "application", "time": time, "elapsedSeconds": elapsed, "status": application,
             })));
         }
         lines
@@ -94,7 +78,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::engine::{Moment, ObjectStatus, TrackedObject};
+    use crate::engine::{Moment, ObjectStatus, Status, TrackedObject};
 
     fn snapshot(secs: u64, status: ObjectStatus, application: Status) -> Snapshot {
         Snapshot {

@@ -1,19 +1,17 @@
 //! Plain progress for logs and pipes: one timestamped line per status change, de-duplicated,
 //! and a periodic heartbeat naming what is still awaited.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
+use super::changes::ChangeTracker;
 use super::redact::Redactor;
-use super::table::message_of;
 use super::{format_duration, object_name};
-use crate::engine::{ObjectKey, Snapshot, Status};
+use crate::engine::{Snapshot, Status};
 
-/// Remembers what was last printed for each object.
+/// Remembers what was last printed.
 #[derive(Debug, Default)]
 pub struct PlainProgress {
-    last: HashMap<ObjectKey, (Status, String)>,
-    last_application: Option<Status>,
+    tracker: ChangeTracker,
     last_output_at: Duration,
 }
 
@@ -29,13 +27,9 @@ impl PlainProgress {
         clock: &str,
         redactor: &Redactor,
     ) -> Vec<String> {
+        let changes = self.tracker.update(snapshot, redactor);
         let mut lines = Vec::new();
-        for object in &snapshot.objects {
-            let message = redactor.redact(&message_of(object));
-            let current = (object.status.status, message.clone());
-            if self.last.get(&object.key) == Some(&current) {
-                continue;
-            }
+        for (object, message) in &changes.objects {
             let name = object_name(&object.key);
             let namespace = super::namespace_suffix(&object.key);
             let status = object.status.status;
@@ -44,26 +38,15 @@ impl PlainProgress {
             } else {
                 format!("{clock} {name}{namespace}: {status}: {message}")
             });
-            self.last.insert(object.key.clone(), current);
         }
-        // Objects no longer tracked (deleted while watching a label) leave the view.
-        let gone: Vec<ObjectKey> = self
-            .last
-            .keys()
-            .filter(|key| !snapshot.objects.iter().any(|o| &o.key == *key))
-            .cloned()
-            .collect();
-        for key in gone {
-            self.last.remove(&key);
-            let namespace = super::namespace_suffix(&key);
-            lines.push(format!("{clock} {}{namespace}: gone", object_name(&key)));
+        for key in &changes.gone {
+            let namespace = super::namespace_suffix(key);
+            lines.push(format!("{clock} {}{namespace}: gone", object_name(key)));
         }
-        // Before anything is seen the roll-up means nothing.
-        if !snapshot.objects.is_empty() && self.last_application != Some(snapshot.application) {
-            self.last_application = Some(snapshot.application);
-            lines.push(format!("{clock} application: {}", snapshot.application));
+        if let Some(application) = changes.application {
+            lines.push(format!("{clock} application: {application}"));
         }
-        if !lines.is_empty() {
+        if !changes.is_empty() {
             self.last_output_at = snapshot.at.0;
         }
         lines
@@ -105,7 +88,7 @@ impl PlainProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Moment, ObjectStatus, TrackedObject};
+    use crate::engine::{Moment, ObjectKey, ObjectStatus, TrackedObject};
 
     fn snapshot(at_secs: u64, statuses: &[(&str, ObjectStatus)], application: Status) -> Snapshot {
         Snapshot {

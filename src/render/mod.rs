@@ -2,6 +2,7 @@
 //! and the JSON/YAML report, all rendered from the engine's snapshot and redacted.
 
 pub mod card;
+pub mod changes;
 pub mod events;
 pub mod github;
 pub mod junit;

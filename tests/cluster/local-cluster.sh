@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# A real Kubernetes v1.20.2 control plane on 127.0.0.1 for kstatus's end-to-end tests and demos:
-# etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the kubelet simulator.
+# A real Kubernetes v1.20.2 cluster on this machine for kstatus's end-to-end tests and demos:
+# etcd, kube-apiserver, kube-controller-manager and kube-scheduler on 127.0.0.1, and one node:
+# a real kubelet with containerd and runc (default), or the kubelet simulator.
 #
-#   local-cluster.sh install   install Debian prerequisites and build/cache the control plane
-#   local-cluster.sh up        install if needed, start everything (safe to run twice), print usage
-#   local-cluster.sh down      stop what `up` started (by PID) and remove the state directory
-#   local-cluster.sh env       print `export KUBECONFIG=...` for the running cluster
-#   local-cluster.sh status    say whether the cluster is up
-#   local-cluster.sh kubectl   build (once) and print the path of kubectl v1.20.2 (benchmarks)
+#   local-cluster.sh install           install Debian packages, build/cache Kubernetes and images
+#   local-cluster.sh up [--node real|sim]
+#                                      install if needed, start everything (safe to run twice)
+#   local-cluster.sh down              stop what `up` started (by PID) and remove everything it
+#                                      made: state directory, netns, links, mounts, cgroups
+#   local-cluster.sh env               print `export KUBECONFIG=...` for the running cluster
+#   local-cluster.sh status            say whether the cluster is up, and with which node
+#   local-cluster.sh restart-apiserver stop kube-apiserver and start it again (same port, flags)
+#   local-cluster.sh leftovers         list what of a node is still on the machine (none: empty)
+#   local-cluster.sh kubectl           build (once) and print the path of kubectl v1.20.2
 #
 # Environment:
 #   KSTATUS_CLUSTER_DIR   state directory (default: ${XDG_RUNTIME_DIR:-/tmp}/kstatus-cluster)
 #   KSTATUS_CACHE_DIR     build cache (default: ${XDG_CACHE_HOME:-$HOME/.cache}/kstatus-e2e)
+#   KSTATUS_NODE          real or sim: the node `up` starts when --node is not given (default real)
 #   KSTATUS_KUBELET_SIM   path of a built kubelet simulator (default: built with cargo)
 #   KSTATUS_SIM_ARGS      extra arguments for the kubelet simulator (timings)
 set -euo pipefail
@@ -22,15 +28,38 @@ readonly REPO_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
 readonly STATE_DIR="${KSTATUS_CLUSTER_DIR:-${XDG_RUNTIME_DIR:-/tmp}/kstatus-cluster}"
 readonly CACHE_DIR="${KSTATUS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kstatus-e2e}"
 readonly BIN_DIR="$CACHE_DIR/kubernetes-v$K8S_VERSION/bin"
-readonly COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler)
+# Built together from one source tree: the kubelet is the real node's, kubectl is for tests of
+# taking over objects it applied and for benchmarks.
+readonly COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
 # Start order; `down` stops them in reverse.
-readonly PROCESSES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet-sim)
+readonly CONTROL_PLANE=(etcd kube-apiserver kube-controller-manager kube-scheduler)
 
 log() { printf '[local-cluster] %s\n' "$*" >&2; }
 die() { printf '[local-cluster] error: %s\n' "$*" >&2; exit 1; }
 
 as_root() {
     if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+# shellcheck source=tests/cluster/real-node.sh
+source "$SCRIPT_DIR/real-node.sh"
+
+# The node of the cluster in STATE_DIR (or the one `up` will start): real or sim.
+node_mode() {
+    if [[ -f $STATE_DIR/node-mode ]]; then
+        cat "$STATE_DIR/node-mode"
+    else
+        echo "${KSTATUS_NODE:-real}"
+    fi
+}
+
+# The processes of a cluster with the given node, in start order.
+processes() {
+    case $1 in
+        real) echo "${CONTROL_PLANE[*]} containerd kubelet" ;;
+        sim) echo "${CONTROL_PLANE[*]} kubelet-sim" ;;
+        *) die "unknown node kind '$1' (use real or sim)" ;;
+    esac
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -62,7 +91,7 @@ EOF
 
 ensure_packages() {
     local wanted=(golang-go rsync jq etcd-server golang-github-modern-go-reflect2-dev openssl dpkg-dev
-        curl procps)
+        curl procps $(real_node_packages))
     local missing=()
     for pkg in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
@@ -136,6 +165,7 @@ build_from_source() {
 cmd_install() {
     ensure_packages
     build_control_plane
+    real_node_images
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -172,10 +202,30 @@ start_process() {
     local name=$1
     shift
     log "starting $name"
+    # Kept so that the same process can be started again (restart-apiserver).
+    mkdir -p "$STATE_DIR/cmdline"
+    printf '%s\0' "$@" >"$STATE_DIR/cmdline/$name"
     # setsid: the process gets its own session, so a Ctrl-C aimed at a test run does not kill it
     # half-way and `down` can stop exactly what was started here.
-    setsid "$@" >"$STATE_DIR/logs/$name.log" 2>&1 </dev/null &
+    setsid "$@" >>"$STATE_DIR/logs/$name.log" 2>&1 </dev/null &
     echo $! >"$(pid_file "$name")"
+}
+
+# Stops one process started by start_process (TERM, then KILL after 5 s).
+stop_process() {
+    local name=$1 pid
+    [[ -f "$(pid_file "$name")" ]] || return 0
+    pid=$(cat "$(pid_file "$name")")
+    if kill -0 "$pid" 2>/dev/null; then
+        log "stopping $name (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$(pid_file "$name")"
 }
 
 wait_for() {
@@ -204,7 +254,7 @@ make_certs() {
     # The kubelet simulator's serving certificate for container logs (not verified by the
     # apiserver, as with a default kubelet).
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=kstatus-node" \
-        -addext "subjectAltName=IP:127.0.0.1" \
+        -addext "subjectAltName=IP:127.0.0.1,IP:$NODE_HOST_IP" \
         -keyout "$pki/kubelet.key" -out "$pki/kubelet.crt" 2>/dev/null
     openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
     openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
@@ -296,7 +346,7 @@ kubelet_sim_binary() {
 
 all_running() {
     local p
-    for p in "${PROCESSES[@]}"; do is_running "$p" || return 1; done
+    for p in $(processes "$(node_mode)"); do is_running "$p" || return 1; done
 }
 
 print_usage() {
@@ -312,22 +362,37 @@ EOF
 }
 
 cmd_up() {
+    local mode=${KSTATUS_NODE:-real}
+    while (($#)); do
+        case $1 in
+            --node) mode=${2:-}; shift 2 || die "--node needs a value: real or sim" ;;
+            --node=*) mode=${1#--node=}; shift ;;
+            *) die "unknown argument to up: $1 (use --node real|sim)" ;;
+        esac
+    done
+    processes "$mode" >/dev/null
     if [[ -f "$STATE_DIR/kubeconfig" ]] && all_running && apiserver_ready; then
+        if [[ $(node_mode) != "$mode" ]]; then
+            die "a cluster with a $(node_mode) node is already up; run down first to switch to $mode"
+        fi
         log "already up"
         print_usage
         return 0
     fi
-    if [[ -d "$STATE_DIR" ]]; then
+    if [[ -d "$STATE_DIR" ]] || [[ -n $(real_node_leftovers) ]]; then
         log "found a partial or stopped cluster in $STATE_DIR; cleaning it up first"
         cmd_down
     fi
     cmd_install
-    local sim
-    sim=$(kubelet_sim_binary)
+    local sim=""
+    if [[ $mode == sim ]]; then
+        sim=$(kubelet_sim_binary)
+    fi
     # A start-up that fails half-way stops what it started (logs are kept for diagnosis).
     trap 'log "start-up failed; stopping what was started (logs kept in $STATE_DIR.failed/)"; keep_failed_logs; cmd_down' EXIT
 
     mkdir -p "$STATE_DIR"/{pids,logs,tokens,etcd}
+    echo "$mode" >"$STATE_DIR/node-mode"
     : >"$STATE_DIR/ports.used"
     make_certs
     make_tokens
@@ -381,27 +446,35 @@ EOF
     write_kubeconfig "$STATE_DIR/scheduler.kubeconfig" scheduler
     write_kubeconfig "$STATE_DIR/kubelet.kubeconfig" kubelet
 
+    # A real node registers with the not-ready taint, which only the node lifecycle controller
+    # removes; the simulator removes its own taints and renews no lease, so it runs without it.
+    local controllers='*,-nodeipam,-cloud-node-lifecycle,-service,-route,-attachdetach,-persistentvolume-binder'
+    [[ $mode == sim ]] && controllers+=',-nodelifecycle'
     start_process kube-controller-manager "$BIN_DIR/kube-controller-manager" \
         --kubeconfig="$STATE_DIR/controller-manager.kubeconfig" \
         --leader-elect=false --port=0 --secure-port="$kcm_port" --bind-address=127.0.0.1 \
         --service-account-private-key-file="$STATE_DIR/pki/sa.key" \
         --root-ca-file="$STATE_DIR/pki/ca.crt" \
         --use-service-account-credentials=true \
-        --controllers='*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service,-route,-attachdetach,-persistentvolume-binder'
+        --controllers="$controllers"
     start_process kube-scheduler "$BIN_DIR/kube-scheduler" \
         --kubeconfig="$STATE_DIR/scheduler.kubeconfig" \
         --leader-elect=false --port=0 --secure-port="$sched_port" --bind-address=127.0.0.1
-    # shellcheck disable=SC2086 # KSTATUS_SIM_ARGS is a list of flags
-    start_process kubelet-sim "$sim" \
-        --kubeconfig "$STATE_DIR/kubelet.kubeconfig" \
-        --node-name kstatus-node --port "$kubelet_port" \
-        --tls-cert "$STATE_DIR/pki/kubelet.crt" --tls-key "$STATE_DIR/pki/kubelet.key" \
-        ${KSTATUS_SIM_ARGS:-}
-
-    wait_for "the simulated node" 60 node_ready
+    if [[ $mode == real ]]; then
+        real_node_start "$kubelet_port"
+        wait_for "the node (kubelet + containerd)" 120 node_ready
+    else
+        # shellcheck disable=SC2086 # KSTATUS_SIM_ARGS is a list of flags
+        start_process kubelet-sim "$sim" \
+            --kubeconfig "$STATE_DIR/kubelet.kubeconfig" \
+            --node-name kstatus-node --port "$kubelet_port" \
+            --tls-cert "$STATE_DIR/pki/kubelet.crt" --tls-key "$STATE_DIR/pki/kubelet.key" \
+            ${KSTATUS_SIM_ARGS:-}
+        wait_for "the simulated node" 60 node_ready
+    fi
     wait_for "the default service account" 60 default_sa_ready
     local p
-    for p in "${PROCESSES[@]}"; do
+    for p in $(processes "$mode"); do
         is_running "$p" || die "$p exited during start-up"
     done
     trap - EXIT
@@ -414,7 +487,7 @@ keep_failed_logs() {
         mkdir -p "$STATE_DIR.failed"
         cp -r "$STATE_DIR/logs" "$STATE_DIR.failed/" 2>/dev/null || true
         local p
-        for p in "${PROCESSES[@]}"; do
+        for p in $(processes "$(node_mode)"); do
             [[ -f "$STATE_DIR/logs/$p.log" ]] || continue
             printf '[local-cluster] --- last lines of %s.log ---\n' "$p" >&2
             tail -n 5 "$STATE_DIR/logs/$p.log" >&2
@@ -423,25 +496,47 @@ keep_failed_logs() {
 }
 
 cmd_down() {
-    local i p pid
-    for ((i = ${#PROCESSES[@]} - 1; i >= 0; i--)); do
-        p=${PROCESSES[$i]}
-        [[ -f "$(pid_file "$p")" ]] || continue
-        pid=$(cat "$(pid_file "$p")")
-        if kill -0 "$pid" 2>/dev/null; then
-            log "stopping $p (pid $pid)"
-            kill -TERM "$pid" 2>/dev/null || true
-            for _ in $(seq 1 50); do
-                kill -0 "$pid" 2>/dev/null || break
-                sleep 0.1
-            done
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-        rm -f "$(pid_file "$p")"
+    local mode i names
+    mode=$(node_mode)
+    read -r -a names <<<"$(processes "$mode")"
+    for ((i = ${#names[@]} - 1; i >= 0; i--)); do
+        case ${names[$i]} in
+            # The node's processes go first, with its pods, netns, mounts and cgroups.
+            containerd) ;;
+            kubelet) real_node_stop ;;
+            *) stop_process "${names[$i]}" ;;
+        esac
     done
+    # A node left by a run that died before writing its state is still found and removed.
+    if [[ -n $(real_node_leftovers) ]]; then
+        real_node_stop
+    fi
+    local left
+    left=$(real_node_leftovers)
+    [[ -z $left ]] || die "could not remove everything the node made:"$'\n'"$left"
     if [[ -d "$STATE_DIR" ]]; then
         rm -rf "$STATE_DIR"
     fi
+}
+
+# Everything of a cluster on this machine: its processes (found by the state directory in their
+# command line) and what its node made. Empty after `down`.
+cmd_leftovers() {
+    pgrep -af -- "$STATE_DIR/" | sed 's/^/process /' || true
+    real_node_leftovers
+}
+
+# Stops kube-apiserver and starts it again with the same port and flags (tests of reconnects).
+cmd_restart_apiserver() {
+    [[ -f $STATE_DIR/cmdline/kube-apiserver ]] || die "the local cluster is not up (run: $0 up)"
+    local args port
+    mapfile -d '' -t args <"$STATE_DIR/cmdline/kube-apiserver"
+    port=$(cat "$STATE_DIR/apiserver.port")
+    stop_process kube-apiserver
+    # The port is free again only once the old process has gone.
+    wait_for "the API server's port to be free" 30 bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$port)"
+    start_process kube-apiserver "${args[@]}"
+    wait_for kube-apiserver 90 apiserver_ready
 }
 
 cmd_env() {
@@ -451,7 +546,10 @@ cmd_env() {
 
 cmd_status() {
     if [[ -f "$STATE_DIR/kubeconfig" ]] && all_running && apiserver_ready; then
-        echo "up: https://127.0.0.1:$(cat "$STATE_DIR/apiserver.port") (KUBECONFIG=$STATE_DIR/kubeconfig)"
+        local runtime
+        runtime=$(api_get "/api/v1/nodes/$NODE_NAME" \
+            | jq -r '.status.nodeInfo | "\(.containerRuntimeVersion), kubelet \(.kubeletVersion)"' 2>/dev/null || true)
+        echo "up: https://127.0.0.1:$(cat "$STATE_DIR/apiserver.port") (KUBECONFIG=$STATE_DIR/kubeconfig), node: $(node_mode) (${runtime:-not registered})"
     else
         echo "down"
         return 1
@@ -465,12 +563,14 @@ case "${1:-}" in
         build_from_source kubectl
         echo "$BIN_DIR/kubectl"
         ;;
-    up) cmd_up ;;
+    up) shift; cmd_up "$@" ;;
     down) cmd_down ;;
+    restart-apiserver) cmd_restart_apiserver ;;
+    leftovers) cmd_leftovers ;;
     env) cmd_env ;;
     status) cmd_status ;;
     *)
-        sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+        sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2
         exit 2
         ;;
 esac

@@ -1,10 +1,11 @@
-//! Smoke tests proving the test environment itself: real controllers, scheduler, simulated
-//! kubelet, logs through the API, RBAC, and the kstatus binary talking to the cluster.
+//! Smoke tests proving the test environment itself: real controllers, scheduler and node
+//! (kubelet, containerd, runc), logs through the API, RBAC, and the kstatus binary talking to the
+//! cluster.
 
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::Api;
 use kube::api::{ListParams, LogParams};
 use libtest_mimic::Trial;
@@ -13,6 +14,7 @@ use crate::support::{TestContext, create, e2e, wait_until};
 
 pub fn trials() -> Vec<Trial> {
     vec![
+        e2e("smoke_node_is_real_containerd", node_is_real_containerd),
         e2e(
             "smoke_deployment_pods_become_ready",
             deployment_pods_become_ready,
@@ -34,6 +36,77 @@ pub fn trials() -> Vec<Trial> {
 
 const WAIT: Duration = Duration::from_secs(90);
 
+/// The local cluster's node is a real kubelet on containerd 1.6 (unless KSTATUS_NODE=sim asked
+/// for the simulator); pods really run: a container's output comes back through its log.
+async fn node_is_real_containerd(ctx: TestContext) {
+    let nodes = Api::<Node>::all(ctx.client.clone())
+        .list(&ListParams::default())
+        .await
+        .unwrap();
+    let runtimes: Vec<String> = nodes
+        .items
+        .iter()
+        .filter_map(|n| {
+            Some(
+                n.status
+                    .as_ref()?
+                    .node_info
+                    .as_ref()?
+                    .container_runtime_version
+                    .clone(),
+            )
+        })
+        .collect();
+    eprintln!("e2e: node runtimes: {runtimes:?}");
+    if ctx.cluster.local && !ctx.cluster.simulated {
+        assert_eq!(nodes.items.len(), 1, "one node");
+        assert!(
+            runtimes[0].starts_with("containerd://1.6"),
+            "the local node runs containerd 1.6: {runtimes:?}"
+        );
+        let kubelet = &nodes.items[0]
+            .status
+            .as_ref()
+            .unwrap()
+            .node_info
+            .as_ref()
+            .unwrap()
+            .kubelet_version;
+        assert_eq!(kubelet, "v1.20.2");
+    }
+    create::<Pod>(
+        &ctx,
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: { name: hello }
+spec:
+  restartPolicy: Never
+  containers:
+  - name: hello
+    image: busybox:1.36
+    # `$$$$`: Kubernetes expands `$$` to `$` in commands; the shell sees `$$`, its own pid.
+    command: ["sh", "-c", "echo hello from $(uname -s) pid $$$$"]
+"#,
+    )
+    .await;
+    let pods = Api::<Pod>::namespaced(ctx.client.clone(), &ctx.namespace);
+    wait_until("the pod to succeed", WAIT, || async {
+        let phase = pods.get("hello").await.ok()?.status?.phase?;
+        (phase == "Succeeded").then_some(())
+    })
+    .await
+    .unwrap();
+    let logs = pods.logs("hello", &LogParams::default()).await.unwrap();
+    if !ctx.cluster.simulated {
+        assert_eq!(
+            logs.trim(),
+            "hello from Linux pid 1",
+            "the container's own output"
+        );
+    }
+}
+
 async fn deployment_pods_become_ready(ctx: TestContext) {
     create::<Deployment>(
         &ctx,
@@ -49,7 +122,8 @@ spec:
     spec:
       containers:
       - name: web
-        image: registry.example/web:1.0
+        image: busybox:1.36
+        command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
         ports: [{ containerPort: 8080 }]
 "#,
     )
@@ -69,7 +143,7 @@ spec:
         .unwrap();
     assert_eq!(pods.items.len(), 3, "one pod per replica");
     for pod in pods.items {
-        if ctx.cluster.simulated {
+        if ctx.cluster.local {
             let node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
             assert_eq!(
                 node,
@@ -101,7 +175,8 @@ metadata: { name: worker }
 spec:
   containers:
   - name: app
-    image: registry.example/crashloop:2.1
+    image: busybox:1.36
+    command: ["sh", "-c", "echo 'panic: cannot connect to database db:5432' >&2; exit 1"]
 "#,
     )
     .await;
@@ -117,7 +192,7 @@ spec:
     .unwrap();
     assert!(restarts > 0);
 
-    // Logs travel through the real apiserver to the simulated kubelet's log endpoint.
+    // Logs travel through the real apiserver to the kubelet's log endpoint.
     let params = LogParams {
         container: Some("app".into()),
         previous: true,
@@ -128,7 +203,7 @@ spec:
         .await
         .expect("previous container logs via the API");
     assert!(
-        logs.contains("simulated crash"),
+        logs.contains("panic: cannot connect to database"),
         "the crashed instance's log is readable through the API:\n{logs}"
     );
 }
@@ -143,7 +218,8 @@ metadata: { name: greedy }
 spec:
   containers:
   - name: app
-    image: registry.example/app:1.0
+    image: busybox:1.36
+    command: ["sh", "-c", "sleep 3600"]
     resources: { requests: { cpu: "1000" } }
 "#,
     )

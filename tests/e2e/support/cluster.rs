@@ -1,6 +1,7 @@
-//! The cluster the end-to-end tests run against: the local control plane (started once per run
-//! by tests/cluster/local-cluster.sh and stopped again if this run started it) or an external
-//! cluster named by KSTATUS_E2E_KUBECONFIG (for example kind in GitHub Actions).
+//! The cluster the end-to-end tests run against: the local control plane with its real node
+//! (started once per run by tests/cluster/local-cluster.sh and stopped again if this run started
+//! it) or an external cluster named by KSTATUS_E2E_KUBECONFIG (for example kind in GitHub
+//! Actions). KSTATUS_NODE=sim runs the local cluster with the kubelet simulator instead.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -18,8 +19,30 @@ pub const UNPRIVILEGED_CONTEXT: &str = "unprivileged";
 pub struct Cluster {
     /// Kubeconfig whose current context is a cluster admin, plus an `unprivileged` context.
     pub kubeconfig: PathBuf,
-    /// True when pods are driven by the kubelet simulator (the local control plane).
+    /// True when pods are driven by the kubelet simulator rather than a real kubelet.
     pub simulated: bool,
+    /// True for the local cluster of tests/cluster/local-cluster.sh (its logs and
+    /// `restart-apiserver` are available).
+    pub local: bool,
+}
+
+/// Runs tests/cluster/local-cluster.sh with the given arguments and returns its stdout; an
+/// error carries its stderr. For tests that act on the local cluster itself.
+pub fn local_cluster(args: &[&str]) -> Result<String, String> {
+    let output = script()
+        .args(args)
+        .output()
+        .map_err(|err| format!("cannot run local-cluster.sh: {err}"))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(format!(
+            "local-cluster.sh {} failed ({}): {}",
+            args.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
 }
 
 static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
@@ -108,6 +131,11 @@ fn kubelet_simulator() -> Result<PathBuf, String> {
     Ok(sim)
 }
 
+/// The node the local cluster is started with: KSTATUS_NODE (real or sim), real by default.
+fn wanted_node() -> String {
+    std::env::var("KSTATUS_NODE").unwrap_or_else(|_| "real".into())
+}
+
 fn local() -> Result<Cluster, String> {
     let already_up = script()
         .arg("status")
@@ -117,11 +145,16 @@ fn local() -> Result<Cluster, String> {
         .map(|s| s.success())
         .unwrap_or(false);
     if !already_up {
-        eprintln!("e2e: starting the local control plane (tests/cluster/local-cluster.sh up)");
-        let sim = kubelet_simulator()?;
-        let status = script()
-            .arg("up")
-            .env("KSTATUS_KUBELET_SIM", &sim)
+        let node = wanted_node();
+        eprintln!(
+            "e2e: starting the local control plane with a {node} node (tests/cluster/local-cluster.sh up --node {node})"
+        );
+        let mut up = script();
+        up.args(["up", "--node", &node]);
+        if node == "sim" {
+            up.env("KSTATUS_KUBELET_SIM", kubelet_simulator()?);
+        }
+        let status = up
             .stdout(Stdio::inherit())
             .stderr(Stdio::inherit())
             .status()
@@ -133,9 +166,10 @@ fn local() -> Result<Cluster, String> {
                 "the local control plane did not start ({status}); see above"
             ));
         }
-    } else {
-        eprintln!("e2e: reusing the local control plane that is already up");
     }
+    let status = local_cluster(&["status"])?;
+    eprintln!("e2e: local cluster {}", status.trim());
+    let simulated = status.contains("node: sim");
     let env = script()
         .arg("env")
         .output()
@@ -148,7 +182,8 @@ fn local() -> Result<Cluster, String> {
         .ok_or_else(|| format!("unexpected output of local-cluster.sh env: {text:?}"))?;
     Ok(Cluster {
         kubeconfig,
-        simulated: true,
+        simulated,
+        local: true,
     })
 }
 
@@ -197,5 +232,6 @@ fn external(path: &Path) -> Result<Cluster, String> {
     Ok(Cluster {
         kubeconfig: derived,
         simulated: false,
+        local: false,
     })
 }

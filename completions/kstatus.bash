@@ -104,7 +104,7 @@ _kstatus() {
             return 0
             ;;
         kstatus__subcmd__apply)
-            opts="-f -R -o -n -v -h -V --filename --recursive --field-manager --force-conflicts --dry-run --timeout --stabilization --wait-for-jobs --redact --output --progress --junit --events --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
+            opts="-f -R -o -n -v -h -V --filename --recursive --field-manager --force-conflicts --adopt --dry-run --timeout --stabilization --wait-for-jobs --redact --output --progress --junit --events --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -119,6 +119,10 @@ _kstatus() {
                     return 0
                     ;;
                 --field-manager)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adopt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -41,6 +41,7 @@ set edit:completion:arg-completer[kstatus] = {|@words|
             cand -f 'Manifest file, directory, or - for stdin (repeatable)'
             cand --filename 'Manifest file, directory, or - for stdin (repeatable)'
             cand --field-manager 'Field manager name for server-side apply'
+            cand --adopt 'Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply` (repeatable; giving it replaces the default list; `none`: adopt nothing)'
             cand --dry-run '`server`: have the server validate the objects without persisting them; no tracking'
             cand --timeout 'Give up after this long; objects still in progress become Timed out (0 = no limit)'
             cand --stabilization 'How long a settled state must hold before it is the verdict (0 = the first settled state)'

@@ -42,6 +42,7 @@ complete -c kstatus -n "__fish_kstatus_needs_command" -f -a "generate" -d 'Write
 complete -c kstatus -n "__fish_kstatus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s f -l filename -d 'Manifest file, directory, or - for stdin (repeatable)' -r -F
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l field-manager -d 'Field manager name for server-side apply' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l adopt -d 'Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply` (repeatable; giving it replaces the default list; `none`: adopt nothing)' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l dry-run -d '`server`: have the server validate the objects without persisting them; no tracking' -r -f -a "none\t''
 server\t''"
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l timeout -d 'Give up after this long; objects still in progress become Timed out (0 = no limit)' -r

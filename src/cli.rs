@@ -11,6 +11,13 @@ use crate::exit::Exit;
 
 static EXIT_CODES_HELP: LazyLock<String> = LazyLock::new(Exit::help_table);
 
+/// The field managers `apply` adopts by default: kubectl's client-side apply, and the manager the
+/// server records for fields set before an object's first server-side apply.
+pub const DEFAULT_ADOPTED_MANAGERS: [&str; 2] = ["kubectl-client-side-apply", "before-first-apply"];
+
+/// The `--adopt` value that turns adoption off.
+pub const ADOPT_NONE: &str = "none";
+
 /// Apply Kubernetes manifests and track every object and its children until the set is stable in
 /// Success, stable in Error, or the timeout hits.
 #[derive(Debug, Parser)]
@@ -65,7 +72,7 @@ pub struct GlobalArgs {
     pub user: Option<String>,
 
     /// Namespace for namespaced objects that do not name one (default: from the context).
-    #[arg(short = 'n', long, global = true, value_name = "NAME")]
+    #[arg(short = 'n', long, global = true, value_name = "NAME", value_parser = parse_namespace)]
     pub namespace: Option<String>,
 
     /// How long to wait for a single API response (e.g. 30s; 0 = no limit; watches excluded).
@@ -100,6 +107,12 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub force_conflicts: bool,
 
+    /// Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply`
+    /// (repeatable; giving it replaces the default list; `none`: adopt nothing).
+    #[arg(long = "adopt", value_name = "MANAGER",
+          default_values_t = DEFAULT_ADOPTED_MANAGERS.map(String::from))]
+    pub adopt: Vec<String>,
+
     /// `server`: have the server validate the objects without persisting them; no tracking.
     #[arg(long, value_enum, value_name = "MODE", default_value_t = DryRun::None)]
     pub dry_run: DryRun,
@@ -118,6 +131,25 @@ pub struct ApplyArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl ApplyArgs {
+    /// The managers to adopt fields from: the `--adopt` values, none for `--adopt none`.
+    pub fn adopted_managers(&self) -> Result<Vec<String>, String> {
+        if self.adopt.iter().any(|m| m == ADOPT_NONE) {
+            return match self.adopt.len() {
+                1 => Ok(Vec::new()),
+                _ => Err(format!(
+                    "--adopt {ADOPT_NONE} turns adoption off and cannot be combined with other \
+                     --adopt values"
+                )),
+            };
+        }
+        if self.adopt.iter().any(|m| m.trim().is_empty()) {
+            return Err("--adopt needs a field manager name".into());
+        }
+        Ok(self.adopt.clone())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -201,6 +233,14 @@ pub struct OutputArgs {
 pub enum EventsTarget {
     Stdout,
     File(PathBuf),
+}
+
+/// A namespace name as the API server accepts it, checked before anything is sent.
+fn parse_namespace(input: &str) -> Result<String, String> {
+    match crate::manifest::namespace_violation(input) {
+        None => Ok(input.to_string()),
+        Some(why) => Err(format!("not a valid namespace name: {why}")),
+    }
 }
 
 fn parse_events(input: &str) -> Result<EventsTarget, String> {
@@ -397,6 +437,44 @@ mod tests {
         assert_eq!(apply.field_manager, "kstatus");
         assert_eq!(apply.dry_run, DryRun::None);
         assert!(!apply.force_conflicts);
+        assert_eq!(
+            apply.adopted_managers().unwrap(),
+            ["kubectl-client-side-apply", "before-first-apply"]
+        );
+    }
+
+    fn adopt_flags(values: &[&str]) -> Result<Vec<String>, String> {
+        let mut args = vec!["kstatus", "apply", "-f", "x"];
+        for value in values {
+            args.extend(["--adopt", value]);
+        }
+        let Command::Apply(apply) = Cli::try_parse_from(args).unwrap().command else {
+            panic!("not apply")
+        };
+        apply.adopted_managers()
+    }
+
+    #[test]
+    fn adopt_replaces_the_defaults_and_none_turns_it_off() {
+        assert_eq!(adopt_flags(&["helm"]), Ok(vec!["helm".to_string()]));
+        assert_eq!(
+            adopt_flags(&["helm", "kubectl-client-side-apply"]),
+            Ok(vec![
+                "helm".to_string(),
+                "kubectl-client-side-apply".to_string()
+            ])
+        );
+        assert_eq!(adopt_flags(&["none"]), Ok(Vec::new()));
+        assert!(
+            adopt_flags(&["none", "helm"])
+                .unwrap_err()
+                .contains("cannot be combined")
+        );
+        assert!(
+            adopt_flags(&[" "])
+                .unwrap_err()
+                .contains("needs a field manager")
+        );
     }
 
     #[test]

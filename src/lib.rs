@@ -9,3 +9,4 @@ pub mod exit;
 pub mod manifest;
 pub mod render;
 pub mod selector;
+pub mod ssa;

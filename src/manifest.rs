@@ -1,15 +1,20 @@
 //! Loading manifests: reading files, directories and stdin, splitting documents, validating and
 //! ordering them while keeping each document's file and line. No cluster access.
 
+mod names;
+mod yaml;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-use serde_saphyr::Spanned;
+use serde_json::{Map, Value};
 
 use crate::error::{Error, ManifestProblem};
+use names::NameRule;
+pub use names::namespace_violation;
+pub use yaml::Limits;
 
 /// Where a manifest object came from, for error messages and CI annotations.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +118,15 @@ pub fn load(
     recursive: bool,
     stdin: &mut dyn Read,
 ) -> Result<Vec<Manifest>, Error> {
+    load_within(inputs, recursive, stdin, &Limits::DEFAULT)
+}
+
+fn load_within(
+    inputs: &[PathBuf],
+    recursive: bool,
+    stdin: &mut dyn Read,
+    limits: &Limits,
+) -> Result<Vec<Manifest>, Error> {
     let mut manifests = Vec::new();
     let mut problems = Vec::new();
     let mut stdin_used = false;
@@ -123,14 +137,13 @@ pub fn load(
                 continue;
             }
             stdin_used = true;
-            let mut text = String::new();
-            match stdin.read_to_string(&mut text) {
-                Ok(_) => collect(
-                    parse_source("<stdin>", &text),
+            match read_stdin(stdin, limits) {
+                Ok(text) => collect(
+                    parse_source_within("<stdin>", &text, limits),
                     &mut manifests,
                     &mut problems,
                 ),
-                Err(err) => problems.push(problem("<stdin>", format!("cannot read stdin: {err}"))),
+                Err(p) => problems.push(p),
             }
             continue;
         }
@@ -138,11 +151,13 @@ pub fn load(
             Ok(files) => {
                 for file in files {
                     let source = file.display().to_string();
-                    match std::fs::read_to_string(&file) {
-                        Ok(text) => {
-                            collect(parse_source(&source, &text), &mut manifests, &mut problems)
-                        }
-                        Err(err) => problems.push(problem(&source, format!("cannot read: {err}"))),
+                    match read_file(&file, &source, limits) {
+                        Ok(text) => collect(
+                            parse_source_within(&source, &text, limits),
+                            &mut manifests,
+                            &mut problems,
+                        ),
+                        Err(p) => problems.push(p),
                     }
                 }
             }
@@ -180,6 +195,58 @@ fn problem(location: &str, message: impl Into<String>) -> ManifestProblem {
         location: location.to_string(),
         message: message.into(),
     }
+}
+
+/// A file's text, refused unread when larger than the limit.
+fn read_file(path: &Path, source: &str, limits: &Limits) -> Result<String, ManifestProblem> {
+    let cannot_read = |err: std::io::Error| problem(source, format!("cannot read: {err}"));
+    let size = std::fs::metadata(path).map_err(cannot_read)?.len();
+    if size > limits.bytes as u64 {
+        return Err(problem(
+            source,
+            format!("input refused: {}", yaml::too_large(size as usize, limits)),
+        ));
+    }
+    into_text(source, std::fs::read(path).map_err(cannot_read)?)
+}
+
+/// Stdin's text, refused when larger than the limit (the rest is drained unkept, to say how
+/// large it was).
+fn read_stdin(stdin: &mut dyn Read, limits: &Limits) -> Result<String, ManifestProblem> {
+    let cannot_read = |err: std::io::Error| problem("<stdin>", format!("cannot read stdin: {err}"));
+    let mut bytes = Vec::new();
+    let kept = (&mut *stdin)
+        .take(limits.bytes as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if kept > limits.bytes {
+        let rest = std::io::copy(stdin, &mut std::io::sink()).map_err(cannot_read)?;
+        let size = kept + rest as usize;
+        return Err(problem(
+            "<stdin>",
+            format!("input refused: {}", yaml::too_large(size, limits)),
+        ));
+    }
+    into_text("<stdin>", bytes)
+}
+
+/// The bytes as text, or a problem naming the line of the first byte that is not UTF-8.
+fn into_text(source: &str, bytes: Vec<u8>) -> Result<String, ManifestProblem> {
+    String::from_utf8(bytes).map_err(|err| {
+        let bytes = err.as_bytes();
+        let valid = std::str::from_utf8(&bytes[..err.utf8_error().valid_up_to()]).unwrap_or("");
+        let line = valid.matches('\n').count() as u64 + 1;
+        let document = document_index_at(valid, line);
+        let hint = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+            " (it looks like UTF-16: save it as UTF-8)"
+        } else {
+            ""
+        };
+        problem(
+            &format!("{source}:{line} (document {document})"),
+            format!("not UTF-8 text{hint}"),
+        )
+    })
 }
 
 /// The manifest files named by `input`: the file itself, or the `.yaml`, `.yml` and `.json`
@@ -231,24 +298,31 @@ fn has_manifest_extension(path: &Path) -> bool {
     )
 }
 
-/// Splits one source's text into validated manifests. YAML 1.1-style octal (`0644`) is read as
-/// kubectl reads it.
+/// Splits one source's text into validated manifests.
 pub fn parse_source(source: &str, text: &str) -> Result<Vec<Manifest>, Vec<ManifestProblem>> {
-    let options = serde_saphyr::options! { legacy_octal_numbers: true };
-    let documents: Vec<Spanned<Value>> =
-        serde_saphyr::from_str_multiple_with_options(text, options).map_err(|err| {
-            let line = err.location().map(|l| l.line()).unwrap_or(1);
-            let document = document_index_at(text, line);
-            let column = err.location().map(|l| format!(" at column {}", l.column()));
-            vec![problem(
-                &format!("{source}:{line} (document {document})"),
-                format!(
-                    "invalid YAML{}: {}",
-                    column.unwrap_or_default(),
-                    yaml_reason(&err)
-                ),
-            )]
-        })?;
+    parse_source_within(source, text, &Limits::DEFAULT)
+}
+
+fn parse_source_within(
+    source: &str,
+    text: &str,
+    limits: &Limits,
+) -> Result<Vec<Manifest>, Vec<ManifestProblem>> {
+    let documents = yaml::parse_documents(text, limits).map_err(|failure| {
+        let location = match failure.line {
+            Some(line) => format!(
+                "{source}:{line} (document {})",
+                document_index_at(text, line)
+            ),
+            None => source.to_string(),
+        };
+        let what = match (failure.limit, failure.column) {
+            (true, _) => "input refused".to_string(),
+            (false, Some(column)) => format!("invalid YAML at column {column}"),
+            (false, None) => "invalid YAML".to_string(),
+        };
+        vec![problem(&location, format!("{what}: {}", failure.message))]
+    })?;
 
     let mut manifests = Vec::new();
     let mut problems = Vec::new();
@@ -293,71 +367,163 @@ fn expand(
                 item: Some(i + 1),
                 ..origin.clone()
             };
-            match validate(&item) {
-                Ok(()) => out.push(Manifest {
-                    origin: item_origin,
-                    object: item,
-                }),
-                Err(message) => problems.push(problem(&item_origin.to_string(), message)),
-            }
+            keep_if_valid(item, item_origin, out, problems);
         }
         return;
     }
-    match validate(&value) {
-        Ok(()) => out.push(Manifest {
-            origin,
-            object: value,
-        }),
-        Err(message) => problems.push(problem(&origin.to_string(), message)),
+    keep_if_valid(value, origin, out, problems);
+}
+
+fn keep_if_valid(
+    object: Value,
+    origin: Origin,
+    out: &mut Vec<Manifest>,
+    problems: &mut Vec<ManifestProblem>,
+) {
+    let found = validate(&object);
+    if found.is_empty() {
+        out.push(Manifest { origin, object });
+    } else {
+        let location = origin.to_string();
+        problems.extend(found.into_iter().map(|message| problem(&location, message)));
     }
 }
 
-fn validate(value: &Value) -> Result<(), String> {
+/// Every problem with one object, in the order a reader fixes them; empty when it is valid.
+fn validate(value: &Value) -> Vec<String> {
     let Some(object) = value.as_object() else {
-        return Err(format!(
+        return vec![format!(
             "expected a Kubernetes object (a mapping), found {}",
             type_name(value)
-        ));
+        )];
     };
-    let field = |name: &str| {
-        object
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())
-    };
-    let kind = field("kind");
-    let what = kind.map(|k| format!("{k}: ")).unwrap_or_default();
-    if field("apiVersion").is_none() {
-        return Err(format!("{what}missing apiVersion"));
+    let mut problems = Vec::new();
+    let api_version = text_field(object, "apiVersion", "apiVersion", &mut problems);
+    if api_version == Field::Missing {
+        problems.push("missing apiVersion".into());
     }
-    let Some(_) = kind else {
-        return Err("missing kind".into());
+    let kind = text_field(object, "kind", "kind", &mut problems);
+    if kind == Field::Missing {
+        problems.push("missing kind".into());
+    }
+    let no_metadata = Map::new();
+    let metadata = match object.get("metadata") {
+        None => &no_metadata,
+        Some(Value::Object(metadata)) => metadata,
+        Some(other) => {
+            problems.push(format!(
+                "metadata must be a mapping, found {}",
+                type_name(other)
+            ));
+            return with_kind(problems, kind);
+        }
     };
-    let metadata = object.get("metadata").and_then(Value::as_object);
-    let name = metadata
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty());
-    if name.is_none() {
-        let generate = metadata.is_some_and(|m| m.contains_key("generateName"));
-        let hint = if generate {
+    let name = text_field(metadata, "name", "metadata.name", &mut problems);
+    if name == Field::Missing {
+        let hint = if metadata.contains_key("generateName") {
             " (generateName is not supported by apply)"
         } else {
             ""
         };
-        return Err(format!("{what}missing metadata.name{hint}"));
+        problems.push(format!("missing metadata.name{hint}"));
     }
-    if let Some(ns) = metadata.and_then(|m| m.get("namespace"))
-        && !ns.is_string()
+    if let Field::Text(namespace) =
+        text_field(metadata, "namespace", "metadata.namespace", &mut problems)
+        && let Some(why) = namespace_violation(namespace)
     {
-        return Err(format!("{what}metadata.namespace must be a string"));
+        problems.push(format!(
+            "metadata.namespace \"{namespace}\" is not a valid namespace name: {why}"
+        ));
     }
-    Ok(())
+    let mut problems = with_kind(problems, kind);
+    if let (Field::Text(api_version), Field::Text(kind), Field::Text(name)) =
+        (api_version, kind, name)
+    {
+        let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+        problems.extend(name_problem(object, group, kind, name));
+    }
+    problems
+}
+
+/// The problems, each prefixed with the kind when it is known (`ConfigMap: missing ...`).
+fn with_kind(problems: Vec<String>, kind: Field) -> Vec<String> {
+    match kind {
+        Field::Text(kind) => problems
+            .into_iter()
+            .map(|p| format!("{kind}: {p}"))
+            .collect(),
+        _ => problems,
+    }
+}
+
+/// A field that must be text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field<'a> {
+    Text(&'a str),
+    /// Absent or empty.
+    Missing,
+    /// Present but not text (a problem was recorded).
+    Invalid,
+}
+
+/// `object[key]` as text; a value that is not text is a problem, named `shown`.
+fn text_field<'a>(
+    object: &'a Map<String, Value>,
+    key: &str,
+    shown: &str,
+    problems: &mut Vec<String>,
+) -> Field<'a> {
+    let value = object.get(key);
+    if let Some(Value::String(text)) = value
+        && !text.trim().is_empty()
+    {
+        return Field::Text(text);
+    }
+    match value {
+        None | Some(Value::String(_)) => Field::Missing,
+        Some(other) => {
+            let quote = if other.is_number() || other.is_boolean() {
+                " (put it in quotes)"
+            } else {
+                ""
+            };
+            problems.push(format!(
+                "{shown} must be a string, found {}{quote}",
+                type_name(other)
+            ));
+            Field::Invalid
+        }
+    }
+}
+
+/// Why the API server would refuse `name` for this kind, if it would.
+fn name_problem(
+    object: &Map<String, Value>,
+    group: &str,
+    kind: &str,
+    name: &str,
+) -> Option<String> {
+    let invalid =
+        |why: String| format!("metadata.name \"{name}\" is not a valid {kind} name: {why}");
+    if group == "apiextensions.k8s.io" && kind == "CustomResourceDefinition" {
+        let spec = object.get("spec").unwrap_or(&Value::Null);
+        if let (Some(plural), Some(crd_group)) =
+            (spec["names"]["plural"].as_str(), spec["group"].as_str())
+        {
+            let expected = format!("{plural}.{crd_group}");
+            if name != expected {
+                return Some(invalid(format!(
+                    "it must be spec.names.plural + \".\" + spec.group (\"{expected}\")"
+                )));
+            }
+        }
+    }
+    NameRule::for_kind(group, kind).violation(name).map(invalid)
 }
 
 fn type_name(value: &Value) -> &'static str {
     match value {
-        Value::Null => "nothing",
+        Value::Null => "null",
         Value::Bool(_) => "a boolean",
         Value::Number(_) => "a number",
         Value::String(_) => "a string",
@@ -366,32 +532,14 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
-/// The parser's reason without the position (the location already says it) or library advice.
-fn yaml_reason(err: &serde_saphyr::Error) -> String {
-    let text = err.to_string();
-    let first = text.lines().next().unwrap_or_default().trim();
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    let reason = match first.strip_prefix("line ") {
-        Some(rest) => rest
-            .split_once(": ")
-            .map(|(_, reason)| reason)
-            .unwrap_or(rest),
-        None => first,
-    };
-    reason
-        .split(", set DuplicateKeyPolicy")
-        .next()
-        .unwrap_or(reason)
-        .to_string()
-}
-
 /// 1-based index of the document containing `line`: one more than the number of `---`
-/// separators above it, not counting a separator that opens the first document.
+/// separators above it (or on it: a separator starts its document), not counting a separator
+/// that opens the first document.
 fn document_index_at(text: &str, line: u64) -> usize {
     let mut separators = 0;
     let mut content_seen = false;
     for (i, raw) in text.lines().enumerate() {
-        if i as u64 + 1 >= line {
+        if i as u64 + 1 > line {
             break;
         }
         let trimmed = raw.trim_end();
@@ -609,7 +757,9 @@ mod tests {
             problems("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nkind: Secret\n");
         assert_eq!(
             found,
-            ["app.yaml:4 (document 1): invalid YAML at column 1: duplicate mapping key: kind"]
+            [
+                "app.yaml:4 (document 1): invalid YAML at column 1: duplicate key \"kind\" in one mapping"
+            ]
         );
     }
 
@@ -743,5 +893,231 @@ mod tests {
         let manifests = load(&[PathBuf::from("-")], false, &mut input).unwrap();
         assert_eq!(manifests[0].origin.source, "<stdin>");
         assert_eq!(manifests[0].name(), "from-stdin");
+    }
+
+    fn object(api_version: &str, kind: &str, metadata: &str) -> String {
+        format!("apiVersion: {api_version}\nkind: {kind}\nmetadata: {metadata}\n")
+    }
+
+    #[test]
+    fn names_are_checked_by_the_rule_of_their_kind() {
+        let valid = [
+            object("apps/v1", "Deployment", "{name: web.v2-1}"),
+            object("v1", "Service", &format!("{{name: {}}}", "s".repeat(63))),
+            object("v1", "ConfigMap", &format!("{{name: {}}}", "c".repeat(253))),
+            object(
+                "batch/v1",
+                "CronJob",
+                &format!("{{name: {}}}", "c".repeat(52)),
+            ),
+            object(
+                "rbac.authorization.k8s.io/v1",
+                "ClusterRole",
+                "{name: 'system:Edit_Me'}",
+            ),
+            object("example.com/v1", "Widget", "{name: Any_Thing}"),
+        ];
+        assert_eq!(parse(&valid.join("---\n")).len(), valid.len());
+
+        let invalid = [
+            object("apps/v1", "Deployment", "{name: Bad_Name!}"),
+            object("v1", "Namespace", "{name: shop.prod}"),
+            object("v1", "Service", "{name: 1web}"),
+            object("v1", "Service", &format!("{{name: {}}}", "s".repeat(64))),
+            object("v1", "ConfigMap", &format!("{{name: {}}}", "c".repeat(254))),
+            object(
+                "batch/v1",
+                "CronJob",
+                &format!("{{name: {}}}", "c".repeat(53)),
+            ),
+            object("rbac.authorization.k8s.io/v1", "Role", "{name: a/b}"),
+            object("example.com/v1", "Widget", "{name: '..'}"),
+        ];
+        let found = problems(&invalid.join("---\n"));
+        let expected = [
+            "app.yaml:1 (document 1): metadata.name \"Bad_Name!\" is not a valid Deployment \
+             name: it must consist of lower case letters, digits, '-' and '.', start and end with \
+             a letter or digit, and have a letter or digit on both sides of every '.' (at most \
+             253 characters)",
+            "app.yaml:5 (document 2): metadata.name \"shop.prod\" is not a valid Namespace name: \
+             it must consist of lower case letters, digits and '-', start and end with a letter \
+             or digit (at most 63 characters)",
+            "app.yaml:9 (document 3): metadata.name \"1web\" is not a valid Service name: it must \
+             consist of lower case letters, digits and '-', start with a letter and end with a \
+             letter or digit (at most 63 characters)",
+            "is not a valid Service name: it is 64 characters long, at most 63 are allowed",
+            "is not a valid ConfigMap name: it is 254 characters long, at most 253 are allowed",
+            "is not a valid CronJob name: it is 53 characters long, at most 52 are allowed",
+            "app.yaml:25 (document 7): metadata.name \"a/b\" is not a valid Role name: it must \
+             not be \".\" or \"..\" and must not contain '/' or '%'",
+            "app.yaml:29 (document 8): metadata.name \"..\" is not a valid Widget name",
+        ];
+        assert_eq!(found.len(), expected.len(), "{found:#?}");
+        for (found, expected) in found.iter().zip(expected) {
+            assert!(found.contains(expected), "{found}\nlacks\n{expected}");
+        }
+    }
+
+    #[test]
+    fn namespaces_are_checked_wherever_they_are_written() {
+        let found = problems(&format!(
+            "{}---\n{}",
+            object("v1", "ConfigMap", "{name: a, namespace: Shop_1}"),
+            object("example.com/v1", "Widget", "{name: w, namespace: shop}"),
+        ));
+        assert_eq!(
+            found,
+            [
+                "app.yaml:1 (document 1): ConfigMap: metadata.namespace \"Shop_1\" is not a valid \
+              namespace name: it must consist of lower case letters, digits and '-', start and end \
+              with a letter or digit (at most 63 characters)"
+            ]
+        );
+    }
+
+    #[test]
+    fn crd_names_must_be_plural_dot_group() {
+        let crd = |name: &str| {
+            format!(
+                "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: \
+                 {{name: {name}}}\nspec:\n  group: example.com\n  names: {{plural: widgets, \
+                 kind: Widget}}\n"
+            )
+        };
+        assert_eq!(parse(&crd("widgets.example.com")).len(), 1);
+        assert_eq!(
+            problems(&crd("widget.example.com")),
+            [
+                "app.yaml:1 (document 1): metadata.name \"widget.example.com\" is not a valid \
+              CustomResourceDefinition name: it must be spec.names.plural + \".\" + spec.group \
+              (\"widgets.example.com\")"
+            ]
+        );
+    }
+
+    #[test]
+    fn fields_of_the_wrong_type_are_named_with_what_was_found() {
+        let found = problems(&format!(
+            "{}---\n{}---\n{}---\n{}---\n{}",
+            object("v1", "ConfigMap", "{name: null}"),
+            object("v1", "ConfigMap", "{name: 123}"),
+            object("v1", "[a]", "{name: a}"),
+            object("v1", "ConfigMap", "[a]"),
+            object("v1", "ConfigMap", "{name: a, namespace: {x: y}}"),
+        ));
+        assert_eq!(
+            found,
+            [
+                "app.yaml:1 (document 1): ConfigMap: metadata.name must be a string, found null",
+                "app.yaml:5 (document 2): ConfigMap: metadata.name must be a string, found a \
+                 number (put it in quotes)",
+                "app.yaml:9 (document 3): kind must be a string, found a list",
+                "app.yaml:13 (document 4): ConfigMap: metadata must be a mapping, found a list",
+                "app.yaml:17 (document 5): ConfigMap: metadata.namespace must be a string, found a \
+                 mapping",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_problem_of_every_document_is_reported() {
+        let found = problems(&format!(
+            "{}---\n{}",
+            object("v1", "ConfigMap", "{name: ok}"),
+            "kind: Deployment\nmetadata: {name: Bad_Name, namespace: Bad_NS}\n"
+        ));
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[0].ends_with("Deployment: missing apiVersion"),
+            "{found:#?}"
+        );
+        assert!(found[1].contains("\"Bad_NS\" is not a valid namespace name"));
+    }
+
+    #[test]
+    fn list_items_are_checked_with_their_positions() {
+        let found = problems(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: \
+             {name: good}\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: Bad}\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].starts_with(
+                "app.yaml:1 (document 1, item 2): metadata.name \"Bad\" is not a valid Secret name"
+            ),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_names_its_line() {
+        let bytes = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n".to_vec();
+        let err = load_within(
+            &[PathBuf::from("-")],
+            false,
+            &mut bytes.as_slice(),
+            &Limits::DEFAULT,
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "<stdin>:3 (document 1): not UTF-8 text");
+        let utf16 = [0xFF, 0xFE, b'a', 0];
+        let err = load(&[PathBuf::from("-")], false, &mut utf16.as_slice()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "<stdin>:1 (document 1): not UTF-8 text (it looks like UTF-16: save it as UTF-8)"
+        );
+    }
+
+    #[test]
+    fn sources_over_the_size_limit_are_refused_naming_their_size() {
+        let limits = Limits {
+            bytes: 1024,
+            ..Limits::DEFAULT
+        };
+        let text = object("v1", "ConfigMap", "{name: a}").repeat(60);
+        let err =
+            load_within(&[PathBuf::from("-")], false, &mut text.as_bytes(), &limits).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "<stdin>: input refused: it is 2.99 KiB, more than the 1.00 KiB kstatus reads from \
+             one file; split it into several files"
+        );
+        let path = std::env::temp_dir().join(format!("kstatus-size-{}.yaml", std::process::id()));
+        std::fs::write(&path, &text).unwrap();
+        let err = load_within(
+            std::slice::from_ref(&path),
+            false,
+            &mut std::io::empty(),
+            &limits,
+        )
+        .unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        assert!(
+            err.to_string().ends_with(
+                ": input refused: it is 2.99 KiB, more than the 1.00 KiB \
+                                        kstatus reads from one file; split it into several files"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn limit_breaches_are_refusals_not_syntax_errors() {
+        let limits = Limits {
+            documents: 2,
+            ..Limits::DEFAULT
+        };
+        let text = object("v1", "ConfigMap", "{name: a}")
+            .repeat(3)
+            .replace("apiVersion", "---\napiVersion");
+        let found = parse_source_within("app.yaml", &text, &limits).unwrap_err();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].location, "app.yaml:9 (document 3)");
+        assert!(
+            found[0]
+                .message
+                .starts_with("input refused: more than 2 documents"),
+            "{found:?}"
+        );
     }
 }

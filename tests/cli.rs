@@ -75,6 +75,18 @@ fn bad_duration_names_the_problem() {
 }
 
 #[test]
+fn adopt_none_with_other_managers_is_a_usage_error() {
+    kstatus()
+        .args(["apply", "-f", "/nonexistent/app.yaml"])
+        .args(["--adopt", "none", "--adopt", "helm"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "--adopt none turns adoption off and cannot be combined with other --adopt values",
+        ));
+}
+
+#[test]
 fn watch_rejects_a_bad_selector_before_connecting() {
     kstatus()
         .args([
@@ -180,6 +192,86 @@ fn apply_with_an_unreadable_kubeconfig_says_so() {
         .stderr(contains("cannot read kubeconfig /nonexistent/kubeconfig"));
 }
 
+/// The first request kstatus sends (GET /version) names it, its version and platform, so API
+/// server audit logs and priority rules can tell it apart. A one-shot server records it.
+#[test]
+fn requests_carry_the_kstatus_user_agent() {
+    use std::io::{BufRead, BufReader, Write};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a local port");
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("kstatus connects");
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut head = Vec::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                break;
+            }
+            head.push(line.trim_end().to_string());
+        }
+        let mut stream = stream;
+        let _ = stream.write_all(
+            b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        );
+        head
+    });
+    let kubeconfig = std::env::temp_dir().join(format!(
+        "kstatus-cli-user-agent-{}.kubeconfig",
+        std::process::id()
+    ));
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: fake\n\
+             clusters:\n- name: fake\n  cluster:\n    server: http://127.0.0.1:{port}\n\
+             users:\n- name: nobody\n  user: {{}}\n\
+             contexts:\n- name: fake\n  context:\n    cluster: fake\n    user: nobody\n"
+        ),
+    )
+    .unwrap();
+    let run = kstatus()
+        .args(["apply", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .args(["-f", "-"])
+        .write_stdin("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&kubeconfig);
+    let head = server.join().expect("the fake server ends");
+    assert_eq!(run.status.code(), Some(5), "{run:?}");
+    assert!(
+        head.first().is_some_and(|l| l.starts_with("GET /version")),
+        "{head:?}"
+    );
+    let user_agents: Vec<&str> = head
+        .iter()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(name, _)| name.eq_ignore_ascii_case("user-agent"))
+        .map(|(_, value)| value.trim())
+        .collect();
+    let expected = format!(
+        "kstatus/{} ({}/",
+        env!("CARGO_PKG_VERSION"),
+        if cfg!(target_os = "macos") {
+            "darwin"
+        } else {
+            std::env::consts::OS
+        }
+    );
+    assert_eq!(user_agents.len(), 1, "{head:?}");
+    assert!(
+        user_agents[0].starts_with(&expected) && user_agents[0].ends_with(')'),
+        "{head:?}"
+    );
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    assert_eq!(
+        user_agents[0],
+        format!("kstatus/{} (linux/amd64)", env!("CARGO_PKG_VERSION"))
+    );
+}
+
 /// completions/ and man/ are generated from the clap definition and committed; this fails when
 /// they are stale.
 #[test]
@@ -203,4 +295,146 @@ fn committed_completions_and_man_pages_are_up_to_date() {
         "stale generated files: {stale:?}\nregenerate with:\n  cargo run -- generate completions \
          completions/ && cargo run -- generate man man/"
     );
+}
+
+/// A name the API server would refuse stops the run before anything is sent, naming file, line
+/// and rule, together with every other problem of the input.
+#[test]
+fn apply_refuses_names_the_api_server_would_refuse() {
+    let path = std::env::temp_dir().join(format!("kstatus-cli-names-{}.yaml", std::process::id()));
+    std::fs::write(
+        &path,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n---\napiVersion: apps/v1\n\
+         kind: Deployment\nmetadata:\n  name: Bad_Name!\n---\napiVersion: v1\nkind: Secret\n\
+         metadata:\n  name: s\n  namespace: Shop\n",
+    )
+    .unwrap();
+    let run = kstatus()
+        .args(["apply", "--kubeconfig", "/nonexistent/kubeconfig", "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:6 (document 2): metadata.name \"Bad_Name!\" is not a valid Deployment name: it \
+             must consist of lower case letters, digits, '-' and '.', start and end with a letter \
+             or digit, and have a letter or digit on both sides of every '.' (at most 253 \
+             characters)",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            ":11 (document 3): Secret: metadata.namespace \"Shop\" is not a valid namespace name"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was applied"), "{stderr}");
+}
+
+#[test]
+fn a_namespace_flag_the_api_server_would_refuse_is_a_usage_error() {
+    kstatus()
+        .args(["apply", "-n", "Shop_1", "-f", "app.yaml"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "invalid value 'Shop_1' for '--namespace <NAME>': not a valid namespace name: it must \
+             consist of lower case letters, digits and '-', start and end with a letter or digit \
+             (at most 63 characters)",
+        ));
+}
+
+/// Thousands of documents in one input load (the parser's default limit of 1,024 documents is
+/// raised); the run gets as far as the missing kubeconfig.
+#[test]
+fn thousands_of_manifests_in_one_input_load() {
+    let input: String = (0..2_500)
+        .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c-{i}\n"))
+        .collect();
+    kstatus()
+        .args([
+            "apply",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-f",
+            "-",
+        ])
+        .write_stdin(input)
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read kubeconfig /nonexistent/kubeconfig"));
+}
+
+/// Parse errors say what is wrong in manifest terms, never in the YAML library's.
+#[test]
+fn parse_errors_are_in_manifest_terms() {
+    let cases = [
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ~\n",
+            "<stdin>:1 (document 1): ConfigMap: metadata.name must be a string, found null",
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {~: b}\n",
+            "<stdin>:4 (document 1): invalid YAML at column 8: a mapping key is null",
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: &x [*x]\n",
+            "<stdin>:4 (document 1): invalid YAML at column 11: an alias (*name) is used inside \
+             the value its anchor (&name) marks",
+        ),
+        (
+            "apiVersion: v1\nkind: [a]\nmetadata: {name: a}\n",
+            "<stdin>:1 (document 1): kind must be a string, found a list",
+        ),
+    ];
+    for (input, expected) in cases {
+        let run = kstatus()
+            .args([
+                "apply",
+                "--kubeconfig",
+                "/nonexistent/kubeconfig",
+                "-f",
+                "-",
+            ])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expected), "{input}: {stderr}");
+        for internal in ["Option<String>", "weak recursion", "budget breached"] {
+            assert!(!stderr.contains(internal), "{input}: {stderr}");
+        }
+    }
+}
+
+/// Nesting deeper than any real manifest is refused, saying which limit and how large the input
+/// was.
+#[test]
+fn deeply_nested_input_is_refused_naming_the_limit() {
+    let input = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\nx: {}{}\n",
+        "[".repeat(120),
+        "]".repeat(120)
+    );
+    kstatus()
+        .args([
+            "apply",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-f",
+            "-",
+        ])
+        .write_stdin(input)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "<stdin>:4 (document 1): input refused: lists and mappings are nested more than 100 \
+             deep (the input is 295 B); the limit protects against hostile YAML",
+        ));
 }

@@ -6,7 +6,9 @@ use kube::Api;
 use kube::api::{DynamicObject, Patch, PatchParams};
 use serde_json::Value;
 
+use super::adopt;
 use super::discovery::Resource;
+use crate::ssa::defaults::fill_list_map_key_defaults;
 
 /// How objects are applied.
 #[derive(Debug, Clone)]
@@ -14,6 +16,8 @@ pub struct ApplyOptions {
     pub field_manager: String,
     pub force_conflicts: bool,
     pub dry_run: bool,
+    /// Field managers whose fields kstatus takes over (see `adopt`); empty: none.
+    pub adopt: Vec<String>,
     /// Requests in flight at once.
     pub concurrency: usize,
 }
@@ -28,14 +32,25 @@ pub struct ApplyRequest {
     pub object: Value,
 }
 
+/// What applying one object did.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The server's view of the object (without managedFields).
+    pub object: Value,
+    /// The field managers whose fields kstatus adopted (in a dry run: would adopt).
+    pub adopted: Vec<String>,
+    /// Why adopting failed, for an object that was applied anyway (its fields stay shared).
+    pub not_adopted: Option<String>,
+}
+
 /// Applies every request with at most `options.concurrency` in flight; results come back in
 /// request order.
 pub async fn apply_all(
     client: &kube::Client,
     requests: &[ApplyRequest],
     options: &ApplyOptions,
-) -> Vec<Result<Value, kube::Error>> {
-    let mut results: Vec<(usize, Result<Value, kube::Error>)> =
+) -> Vec<Result<Applied, kube::Error>> {
+    let mut results: Vec<(usize, Result<Applied, kube::Error>)> =
         stream::iter(requests.iter().enumerate())
             .map(|(i, request)| async move { (i, apply_one(client, request, options).await) })
             .buffer_unordered(options.concurrency.max(1))
@@ -45,25 +60,38 @@ pub async fn apply_all(
     results.into_iter().map(|(_, result)| result).collect()
 }
 
-/// Applies one object and returns the server's view of it (without managedFields).
+/// Applies one object, adopting the fields of `options.adopt` managers when the object has
+/// some, and returns the server's view of it.
 pub async fn apply_one(
     client: &kube::Client,
     request: &ApplyRequest,
     options: &ApplyOptions,
-) -> Result<Value, kube::Error> {
+) -> Result<Applied, kube::Error> {
     let api: Api<DynamicObject> = match &request.namespace {
         Some(ns) if request.resource.namespaced => {
             Api::namespaced_with(client.clone(), ns, &request.resource.api)
         }
         _ => Api::all_with(client.clone(), &request.resource.api),
     };
-    let mut params = PatchParams::apply(&options.field_manager);
-    if options.force_conflicts {
-        params = params.force();
-    }
-    if options.dry_run {
-        params = params.dry_run();
-    }
+    let body = body_for(request);
+    let first = send(&api, &request.name, &body, options, options.force_conflicts).await;
+    let mut applied = if options.adopt.is_empty() {
+        Applied {
+            object: first?,
+            adopted: Vec::new(),
+            not_adopted: None,
+        }
+    } else {
+        adopt::settle(&api, &request.name, &body, options, first).await?
+    };
+    strip_noise(&mut applied.object);
+    Ok(applied)
+}
+
+/// The configuration sent for a request: the manifest as written, with the namespace of the
+/// request URL and the defaults server-side apply needs (the manifest itself stays untouched for
+/// messages and redaction).
+fn body_for(request: &ApplyRequest) -> Value {
     let mut body = request.object.clone();
     // The request URL carries the namespace; the body must agree with it or omit it.
     if let Some(metadata) = body.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -76,12 +104,27 @@ pub async fn apply_one(
             }
         }
     }
-    let applied = api
-        .patch(&request.name, &params, &Patch::Apply(&body))
-        .await?;
-    let mut value = serde_json::to_value(applied).map_err(kube::Error::SerdeError)?;
-    strip_noise(&mut value);
-    Ok(value)
+    fill_list_map_key_defaults(&mut body);
+    body
+}
+
+/// One server-side apply request; the answer keeps its managedFields.
+pub(super) async fn send(
+    api: &Api<DynamicObject>,
+    name: &str,
+    body: &Value,
+    options: &ApplyOptions,
+    force: bool,
+) -> Result<Value, kube::Error> {
+    let mut params = PatchParams::apply(&options.field_manager);
+    if force {
+        params = params.force();
+    }
+    if options.dry_run {
+        params = params.dry_run();
+    }
+    let applied = api.patch(name, &params, &Patch::Apply(body)).await?;
+    serde_json::to_value(applied).map_err(kube::Error::SerdeError)
 }
 
 /// Removes fields that are large and never used for status: managedFields and the

@@ -1,5 +1,5 @@
-//! Connecting to the cluster the way kubectl does: kubeconfig discovery, context, namespace and
-//! request timeout; a reachability check that fails fast with a useful message.
+//! Connecting to the cluster the way kubectl does: kubeconfig discovery, context, namespace,
+//! request timeout and user agent; a reachability check that fails fast with a useful message.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -39,6 +39,11 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, Error> {
     if let Some(namespace) = &options.namespace {
         config.default_namespace = namespace.clone();
     }
+    // Set before the watch client is cloned from it: audit logs, API Priority and Fairness and
+    // admission webhooks then know kstatus by name on every request, watches included.
+    config
+        .headers
+        .push((http::header::USER_AGENT, user_agent_header()));
     let server = config.cluster_url.to_string();
     let watch_client = build(config.clone(), &server)?;
     if let Some(timeout) = options.request_timeout.filter(|t| !t.is_zero()) {
@@ -54,6 +59,31 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, Error> {
     };
     check_reachable(&connection).await?;
     Ok(connection)
+}
+
+/// `kstatus/0.1.0 (linux/amd64)`: the shape of kubectl's user agent, with Go's names for the
+/// platform since that is what cluster operators see from every other client.
+pub fn user_agent() -> String {
+    user_agent_for(std::env::consts::OS, std::env::consts::ARCH)
+}
+
+fn user_agent_for(os: &str, arch: &str) -> String {
+    let os = match os {
+        "macos" => "darwin",
+        other => other,
+    };
+    let arch = match arch {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        other => other,
+    };
+    format!("kstatus/{} ({os}/{arch})", env!("CARGO_PKG_VERSION"))
+}
+
+fn user_agent_header() -> http::HeaderValue {
+    http::HeaderValue::from_str(&user_agent())
+        .expect("the version and platform names are visible ASCII")
 }
 
 async fn load_config(options: &ConnectOptions) -> Result<Config, Error> {
@@ -139,5 +169,31 @@ fn unreachable(connection: &Connection, err: &kube::Error) -> Error {
                 "check the cluster is running and that --context/KUBECONFIG point at it".into(),
             ),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agent_names_kstatus_its_version_and_the_platform_as_go_does() {
+        let version = env!("CARGO_PKG_VERSION");
+        assert_eq!(
+            user_agent_for("linux", "x86_64"),
+            format!("kstatus/{version} (linux/amd64)")
+        );
+        assert_eq!(
+            user_agent_for("macos", "aarch64"),
+            format!("kstatus/{version} (darwin/arm64)")
+        );
+        assert_eq!(
+            user_agent_for("windows", "x86"),
+            format!("kstatus/{version} (windows/386)")
+        );
+        assert_eq!(
+            user_agent_for("linux", "s390x"),
+            format!("kstatus/{version} (linux/s390x)")
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Every call to the Kubernetes API: client configuration, discovery, server-side apply and
 //! watches live here and nowhere else.
 
+pub mod adopt;
 pub mod apply;
 pub mod client;
 pub mod discovery;

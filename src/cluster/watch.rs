@@ -1,5 +1,6 @@
-//! Watches: one per (kind, namespace), list-then-watch with bookmarks and backoff, relists after
-//! 410 Gone turned into explicit deletions, every change forwarded on one channel.
+//! Watches: one per (kind, namespace), list-then-watch with bookmarks; after any failure a
+//! fresh list (with backoff) whose end says the watch is live again, objects missing from it
+//! turned into explicit deletions; every change forwarded on one channel.
 
 use std::collections::{HashMap, HashSet};
 
@@ -7,8 +8,8 @@ use futures::StreamExt;
 use kube::Api;
 use kube::api::DynamicObject;
 use kube::core::TypeMeta;
-use kube::runtime::WatchStreamExt;
-use kube::runtime::watcher::{self, Event};
+use kube::runtime::utils::Backoff;
+use kube::runtime::watcher::{self, DefaultBackoff, Event};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
@@ -23,6 +24,8 @@ pub struct WatchTarget {
     /// None: every namespace (or a cluster-scoped kind).
     pub namespace: Option<String>,
     pub label_selector: Option<String>,
+    /// e.g. `type=Warning` for Events.
+    pub field_selector: Option<String>,
 }
 
 impl WatchTarget {
@@ -42,9 +45,11 @@ pub enum WatchUpdate {
     Upsert(Value),
     /// An object is gone: deleted, or missing from a relist.
     Delete(Value),
-    /// The watch for `targets[target]` has listed everything once.
+    /// The watch for `targets[target]` has listed everything: for the first time, or again after
+    /// a failure (it is live again).
     Synced { target: usize },
-    /// The watch for `targets[target]` failed; it keeps retrying with backoff.
+    /// The watch for `targets[target]` failed; it lists again after a backoff, and what it
+    /// reported may be stale until then.
     Failed {
         target: usize,
         message: String,
@@ -81,53 +86,64 @@ async fn run(
     if let Some(selector) = &target.label_selector {
         config = config.labels(selector);
     }
+    if let Some(selector) = &target.field_selector {
+        config = config.fields(selector);
+    }
     let types = TypeMeta {
         api_version: target.resource.api.api_version.clone(),
         kind: target.resource.api.kind.clone(),
     };
-    let mut stream = watcher::watcher(api, config).default_backoff().boxed();
     let mut present = Present::default();
-    let mut synced = false;
-    while let Some(item) = stream.next().await {
-        let sent = match item {
-            Ok(Event::Init) => {
-                present.begin_list();
-                Ok(())
-            }
-            Ok(Event::InitApply(object)) | Ok(Event::Apply(object)) => {
-                let value = to_value(object, &types);
-                present.seen(&value);
-                updates.send(WatchUpdate::Upsert(value))
-            }
-            Ok(Event::InitDone) => {
-                let mut result = Ok(());
-                for identity in present.end_list() {
-                    result = result.and(updates.send(WatchUpdate::Delete(identity)));
+    let mut backoff = DefaultBackoff::default();
+    loop {
+        // Every (re)start lists first, so the end of that list tells that the watch is live
+        // again, and shows what was deleted while it was not.
+        let mut stream = watcher::watcher(api.clone(), config.clone()).boxed();
+        let failure = loop {
+            let Some(item) = stream.next().await else {
+                return;
+            };
+            let sent = match item {
+                Ok(Event::Init) => {
+                    present.begin_list();
+                    Ok(())
                 }
-                if !synced {
-                    synced = true;
-                    result = result.and(updates.send(WatchUpdate::Synced { target: index }));
+                Ok(Event::InitApply(object)) | Ok(Event::Apply(object)) => {
+                    let value = to_value(object, &types);
+                    present.seen(&value);
+                    updates.send(WatchUpdate::Upsert(value))
                 }
-                result
-            }
-            Ok(Event::Delete(object)) => {
-                let value = to_value(object, &types);
-                present.deleted(&value);
-                updates.send(WatchUpdate::Delete(value))
-            }
-            Err(err) => {
-                let (message, status) = describe_watch_error(&err);
-                tracing::debug!(target = %target.describe(), %message, "watch error");
-                updates.send(WatchUpdate::Failed {
-                    target: index,
-                    message,
-                    status,
-                })
+                Ok(Event::InitDone) => {
+                    backoff.reset();
+                    let mut result = Ok(());
+                    for identity in present.end_list() {
+                        result = result.and(updates.send(WatchUpdate::Delete(identity)));
+                    }
+                    result.and(updates.send(WatchUpdate::Synced { target: index }))
+                }
+                Ok(Event::Delete(object)) => {
+                    let value = to_value(object, &types);
+                    present.deleted(&value);
+                    updates.send(WatchUpdate::Delete(value))
+                }
+                Err(err) => break err,
+            };
+            if sent.is_err() {
+                return; // nobody listens any more
             }
         };
-        if sent.is_err() {
-            return; // nobody listens any more
+        let (message, status) = describe_watch_error(&failure);
+        tracing::debug!(target = %target.describe(), %message, "watch error");
+        let failed = WatchUpdate::Failed {
+            target: index,
+            message,
+            status,
+        };
+        if updates.send(failed).is_err() {
+            return;
         }
+        let delay = backoff.next().unwrap_or(std::time::Duration::from_secs(30));
+        tokio::time::sleep(delay).await;
     }
 }
 

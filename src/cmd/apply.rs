@@ -24,12 +24,16 @@ const CRD_READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
     // Everything is read and validated before any request is sent.
+    let adopt = args.adopted_managers().map_err(|message| Error::Usage {
+        message,
+        hint: Some("e.g. --adopt kubectl-client-side-apply --adopt helm".into()),
+    })?;
     let manifests = manifest::load(
         &args.filenames,
         args.recursive,
         &mut std::io::stdin().lock(),
     )?;
-    super::block_on(apply(global, args, manifests))?
+    super::block_on(apply(global, args, adopt, manifests))?
 }
 
 /// A manifest with everything needed to apply and track it.
@@ -42,6 +46,7 @@ struct Planned<'a> {
 async fn apply(
     global: &GlobalArgs,
     args: &ApplyArgs,
+    adopt: Vec<String>,
     manifests: Vec<Manifest>,
 ) -> Result<Exit, Error> {
     let started = Instant::now();
@@ -56,6 +61,7 @@ async fn apply(
         field_manager: args.field_manager.clone(),
         force_conflicts: args.force_conflicts,
         dry_run: args.dry_run == DryRun::Server,
+        adopt,
         concurrency: APPLY_CONCURRENCY,
     };
 
@@ -324,14 +330,29 @@ async fn apply_batch(
             .map(|ns| format!(" -n {ns}"))
             .unwrap_or_default();
         match result {
-            Ok(object) => {
+            Ok(result) => {
+                if !result.adopted.is_empty() {
+                    let verb = if options.dry_run {
+                        "would adopt"
+                    } else {
+                        "adopted"
+                    };
+                    output.note(&format!(
+                        "{}{namespace}: {verb} fields from {}",
+                        manifest.display_name(),
+                        result.adopted.join(", ")
+                    ));
+                }
                 let verb = if options.dry_run {
                     "validated (server dry run)"
                 } else {
                     "applied"
                 };
                 output.note(&format!("{}{namespace} {verb}", manifest.display_name()));
-                applied.insert(i, object);
+                if let Some(why) = &result.not_adopted {
+                    output.note(&format!("{}{namespace}: {why}", manifest.display_name()));
+                }
+                applied.insert(i, result.object);
             }
             Err(err) => rejections.push(rejection(manifest, &namespace, &err, options)),
         }

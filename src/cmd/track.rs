@@ -1,5 +1,7 @@
-//! Tracking applied objects to a verdict: one watch per (kind, namespace) including child kinds,
-//! the engine fed from them and ticked, progress rendered, failures explained, exit chosen.
+//! Tracking applied objects to a verdict: one watch per (kind, namespace) including child kinds
+//! and one of Warning events per namespace, the engine fed from them (and told when a watch
+//! fails and when every watch is live again) and ticked, progress rendered, failures explained,
+//! exit chosen.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -19,7 +21,6 @@ use crate::error::Error;
 use crate::exit::Exit;
 use crate::manifest::Origin;
 use crate::render::card::{EventLine, Failure, LogTail};
-use crate::render::format_duration;
 use crate::render::output::{Conclusion, Output};
 use crate::selector::Selector;
 
@@ -127,9 +128,10 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
     let targets = &plan.targets;
     let (sender, mut updates) = mpsc::unbounded_channel();
     let mut watches = watch::spawn(&connection.watch_client, targets, sender);
-    let mut warned: BTreeSet<usize> = BTreeSet::new();
     let mut forbidden: BTreeSet<usize> = BTreeSet::new();
     let mut listed: BTreeSet<usize> = BTreeSet::new();
+    // Watches that failed and have not listed again: what they reported may be stale.
+    let mut interrupted: BTreeSet<usize> = BTreeSet::new();
 
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -161,15 +163,18 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
                     }
                     WatchUpdate::Synced { target } => {
                         listed.insert(target);
-                    }
-                    WatchUpdate::Failed { target, message, status } => {
-                        if status == Some(403) {
-                            forbidden.insert(target);
-                            listed.insert(target);
+                        if interrupted.remove(&target) && interrupted.is_empty() {
+                            tracker.connection_restored(now());
                         }
-                        // Transient errors are retried by the watch; say so once per watch.
-                        if warned.insert(target) {
-                            output.warn(&watch_failure(&targets[target], &message, status));
+                    }
+                    WatchUpdate::Failed { target, status: Some(403), .. } => {
+                        // Forbidden stays forbidden: say so once and go on without that kind.
+                        if forbidden.insert(target) {
+                            output.warn(&forbidden_watch(&targets[target]));
+                        }
+                        listed.insert(target);
+                        if interrupted.remove(&target) && interrupted.is_empty() {
+                            tracker.connection_restored(now());
                         }
                         if !targets.is_empty() && forbidden.len() == targets.len() {
                             output.stop_progress();
@@ -178,6 +183,14 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
                                 hint: Some("ask for get, list and watch permissions (RBAC) in this namespace, or use another --context".into()),
                             });
                         }
+                    }
+                    WatchUpdate::Failed { target, message, .. } => {
+                        // The watch lists again after a backoff; until it has, hold the verdict.
+                        if interrupted.is_empty() {
+                            let what = targets[target].describe();
+                            tracker.connection_lost(format!("watch of {what} failed: {message}"), now());
+                        }
+                        interrupted.insert(target);
                     }
                 }
                 // Exit the moment the verdict is known, not at the next tick.
@@ -232,7 +245,7 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
     let failures = if matches!(end, End::Signal(_)) {
         Vec::new()
     } else {
-        gather_failures(connection, &snapshot.objects).await
+        gather_failures(connection, &tracker, &snapshot.objects).await
     };
     let origins: Vec<(ObjectKey, Origin)> = plan
         .fixed
@@ -253,16 +266,13 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
 fn conclude(end: &End, tracker: &Tracker, snapshot: &Snapshot) -> (Exit, String, String) {
     match (end, tracker.verdict()) {
         (End::Signal(exit), _) => {
-            let what = if *exit == Exit::Terminated {
-                "terminated (SIGTERM)"
+            // The verdict line already says "Interrupted after 6.0s": the reason says by what.
+            let by = if *exit == Exit::Terminated {
+                "stopped by SIGTERM"
             } else {
-                "interrupted (Ctrl-C)"
+                "stopped by Ctrl-C (SIGINT)"
             };
-            (
-                *exit,
-                "Interrupted".to_string(),
-                format!("{what} after {}", format_duration(snapshot.at.0)),
-            )
+            (*exit, "Interrupted".to_string(), by.to_string())
         }
         (End::Verdict, Some(verdict)) => {
             let exit = match verdict.outcome {
@@ -315,25 +325,20 @@ fn is_top_level(object: &Value, key: &ObjectKey, discover: &Discover) -> bool {
     selected && !controlled
 }
 
-/// A watch failure as a person reads it; a 403 names the permission that is missing.
-fn watch_failure(target: &WatchTarget, message: &str, status: Option<u16>) -> String {
+/// A forbidden watch as a person reads it: the permission that is missing.
+fn forbidden_watch(target: &WatchTarget) -> String {
     let what = target.describe();
-    match status {
-        Some(403) => {
-            let resource = if target.resource.api.group.is_empty() {
-                target.resource.api.plural.clone()
-            } else {
-                format!(
-                    "{}.{}",
-                    target.resource.api.plural, target.resource.api.group
-                )
-            };
-            format!(
-                "cannot watch {what}: forbidden (needs list and watch on {resource}); continuing without it"
-            )
-        }
-        _ => format!("watch of {what} failed, retrying: {message}"),
-    }
+    let resource = if target.resource.api.group.is_empty() {
+        target.resource.api.plural.clone()
+    } else {
+        format!(
+            "{}.{}",
+            target.resource.api.plural, target.resource.api.group
+        )
+    };
+    format!(
+        "cannot watch {what}: forbidden (needs list and watch on {resource}); continuing without it"
+    )
 }
 
 /// SIGINT and SIGTERM as exits.
@@ -360,6 +365,8 @@ fn signal_stream() -> mpsc::UnboundedReceiver<Exit> {
 /// One watch per (kind, namespace): the given kinds, with the label selector, plus the kinds of
 /// their children (ReplicaSets and Pods of Deployments, Pods of StatefulSets/DaemonSets/Jobs,
 /// Jobs of CronJobs) without it: children are found by owner, and need not carry the labels.
+/// Plus one watch of Warning events per namespace: some failures (a volume that cannot be
+/// mounted, pods a controller cannot create) are reported nowhere else.
 pub fn watch_targets(
     objects: &[(Resource, Option<String>)],
     label_selector: Option<&str>,
@@ -374,6 +381,7 @@ pub fn watch_targets(
         "storageclasses",
         false,
     );
+    let events = Resource::well_known("", "v1", "Event", "events", true);
 
     let mut targets: Vec<WatchTarget> = Vec::new();
     let mut add = |resource: &Resource, namespace: Option<String>, selector: Option<&str>| {
@@ -391,6 +399,7 @@ pub fn watch_targets(
                 resource: resource.clone(),
                 namespace,
                 label_selector: selector.map(str::to_string),
+                field_selector: None,
             }),
         }
     };
@@ -408,11 +417,31 @@ pub fn watch_targets(
             add(child, namespace.clone(), None);
         }
     }
+    let mut event_namespaces: Vec<Option<String>> = objects
+        .iter()
+        .filter(|(resource, _)| resource.namespaced)
+        .map(|(_, namespace)| namespace.clone())
+        .collect();
+    event_namespaces.sort();
+    event_namespaces.dedup();
+    for namespace in event_namespaces {
+        targets.push(WatchTarget {
+            resource: events.clone(),
+            namespace,
+            label_selector: None,
+            field_selector: Some("type=Warning".to_string()),
+        });
+    }
     targets
 }
 
-/// Events and log tails for every object in Error or Timed out.
-async fn gather_failures(connection: &Connection, objects: &[TrackedObject]) -> Vec<Failure> {
+/// Events and log tails for every object in Error or Timed out. The events are those of the
+/// object, of everything it owns and of the claims its pods mount.
+async fn gather_failures(
+    connection: &Connection,
+    tracker: &Tracker,
+    objects: &[TrackedObject],
+) -> Vec<Failure> {
     let mut failures = Vec::new();
     for object in objects
         .iter()
@@ -433,7 +462,7 @@ async fn gather_failures(connection: &Connection, objects: &[TrackedObject]) -> 
             .children
             .as_ref()
             .and_then(|c| c.worst.as_ref());
-        let mut involved = vec![(object.key.kind.clone(), object.key.name.clone())];
+        let mut involved = tracker.related_objects(&object.key);
         if let Some(chain) = chain {
             involved.extend(chain.links.iter().map(|l| (l.kind.clone(), l.name.clone())));
         }
@@ -496,4 +525,58 @@ async fn gather_failures(connection: &Connection, objects: &[TrackedObject]) -> 
         failures.push(failure);
     }
     failures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interruption_says_what_stopped_the_run_once() {
+        let tracker = Tracker::new(Config::default());
+        let snapshot = tracker.snapshot(Moment(Duration::from_secs(6)));
+        let (exit, outcome, reason) =
+            conclude(&End::Signal(Exit::Interrupted), &tracker, &snapshot);
+        assert_eq!(
+            (exit, outcome.as_str(), reason.as_str()),
+            (
+                Exit::Interrupted,
+                "Interrupted",
+                "stopped by Ctrl-C (SIGINT)"
+            )
+        );
+        let (exit, _, reason) = conclude(&End::Signal(Exit::Terminated), &tracker, &snapshot);
+        assert_eq!(
+            (exit, reason.as_str()),
+            (Exit::Terminated, "stopped by SIGTERM")
+        );
+    }
+
+    #[test]
+    fn warning_events_are_watched_once_per_namespace() {
+        let deployments = Resource::well_known("apps", "v1", "Deployment", "deployments", true);
+        let services = Resource::well_known("", "v1", "Service", "services", true);
+        let namespaces = Resource::well_known("", "v1", "Namespace", "namespaces", false);
+        let targets = watch_targets(
+            &[
+                (deployments.clone(), Some("shop".into())),
+                (services, Some("shop".into())),
+                (deployments, Some("admin".into())),
+                (namespaces, None),
+            ],
+            None,
+        );
+        let events: Vec<(Option<&str>, Option<&str>)> = targets
+            .iter()
+            .filter(|t| t.resource.api.kind == "Event")
+            .map(|t| (t.namespace.as_deref(), t.field_selector.as_deref()))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                (Some("admin"), Some("type=Warning")),
+                (Some("shop"), Some("type=Warning"))
+            ]
+        );
+    }
 }

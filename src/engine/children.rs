@@ -1,5 +1,6 @@
-//! The object store and parent/child linking: ownerReference UIDs, and which children belong to
-//! a parent's current revision (Deployment -> ReplicaSet, StatefulSet/DaemonSet -> Pods).
+//! The object store and parent/child linking: ownerReference UIDs, Events by the UID of the
+//! object they are about, and which children belong to a parent's current revision
+//! (Deployment -> ReplicaSet, StatefulSet/DaemonSet -> Pods).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -19,13 +20,15 @@ pub const DAEMONSET_TEMPLATE_GENERATION: &str = "deprecated.daemonset.template.g
 
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
-/// The latest snapshot of every object the engine has been shown, indexed by key, by UID and by
-/// owner UID. Children may arrive before their parents, so everything is kept.
+/// The latest snapshot of every object the engine has been shown, indexed by key, by UID, by
+/// owner UID, and (for Events) by the UID of the object they are about. Children and events may
+/// arrive before the objects they belong to, so everything is kept.
 #[derive(Debug, Default, Clone)]
 pub struct Store {
     objects: HashMap<ObjectKey, Value>,
     keys_by_uid: HashMap<String, ObjectKey>,
     owned_by: HashMap<String, BTreeSet<ObjectKey>>,
+    events_about: HashMap<String, BTreeSet<ObjectKey>>,
 }
 
 impl Store {
@@ -60,6 +63,12 @@ impl Store {
                 .or_default()
                 .insert(key.clone());
         }
+        if let Some(about) = involved_uid(&object, &key) {
+            self.events_about
+                .entry(about.to_string())
+                .or_default()
+                .insert(key.clone());
+        }
         self.objects.insert(key.clone(), object);
         Some(key)
     }
@@ -91,6 +100,14 @@ impl Store {
                 if children.is_empty() {
                     self.owned_by.remove(owner_uid);
                 }
+            }
+        }
+        if let Some(about) = involved_uid(object, key)
+            && let Some(events) = self.events_about.get_mut(about)
+        {
+            events.remove(key);
+            if events.is_empty() {
+                self.events_about.remove(about);
             }
         }
     }
@@ -135,6 +152,40 @@ impl Store {
             .filter_map(|uid| self.keys_by_uid.get(uid).cloned())
             .collect()
     }
+
+    /// The Events about the object with this UID.
+    pub fn events_about(&self, uid: &str) -> Vec<&Value> {
+        self.events_about
+            .get(uid)
+            .into_iter()
+            .flatten()
+            .filter_map(|key| self.objects.get(key))
+            .collect()
+    }
+
+    /// The key of the object an Event is about, if that object is in the store. A deletion
+    /// carries only the Event's identity, so the stored copy is consulted first.
+    pub fn subject_of_event(&self, event: &Value) -> Option<&ObjectKey> {
+        let key = ObjectKey::of(event)?;
+        let event = self.objects.get(&key).unwrap_or(event);
+        self.keys_by_uid.get(involved_uid(event, &key)?)
+    }
+}
+
+/// Whether a key names an Event (core/v1 or events.k8s.io/v1).
+pub fn is_event(key: &ObjectKey) -> bool {
+    key.kind == "Event" && (key.group.is_empty() || key.group == "events.k8s.io")
+}
+
+/// The UID of the object an Event is about: `involvedObject` in core/v1, `regarding` in
+/// events.k8s.io/v1.
+fn involved_uid<'a>(object: &'a Value, key: &ObjectKey) -> Option<&'a str> {
+    if !is_event(key) {
+        return None;
+    }
+    json::str_at(object, &["involvedObject", "uid"])
+        .or_else(|| json::str_at(object, &["regarding", "uid"]))
+        .filter(|uid| !uid.is_empty())
 }
 
 fn owner_uids(object: &Value) -> impl Iterator<Item = &str> {

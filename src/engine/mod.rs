@@ -11,6 +11,13 @@
 //! - [`Tracker::apply_event`]`(Event::Added | Modified | Deleted, now)` for every watch event of
 //!   any kind, tracked objects and their children (ReplicaSets, Pods, Jobs) alike, in any order:
 //!   objects that no tracked object owns yet are kept until their parent shows up;
+//! - Warning Events (core/v1 or events.k8s.io/v1) through `apply_event` like any object: they
+//!   are filed under the object they are about; one that stops it (a volume that cannot be
+//!   mounted, pods that cannot be created) makes it an Error once it has stood for the
+//!   stabilization window;
+//! - [`Tracker::connection_lost`]`(reason, now)` when a watch fails and
+//!   [`Tracker::connection_restored`]`(now)` once every watch has listed again: no verdict is
+//!   reached from what may be stale in between;
 //! - [`Tracker::tick`]`(now)` every 100–250 ms, or at [`Tracker::next_wakeup`];
 //! - [`Tracker::snapshot`]`(now)` to render, and [`Tracker::verdict`] to exit the moment the
 //!   run's outcome is known.
@@ -27,7 +34,8 @@
 //!
 //! The application rolls up to Error if any object is in Error, else In progress if any is,
 //! else Success. Once that is settled (all Success, or any Error) it must hold for the
-//! stabilization window; any status change restarts the window.
+//! stabilization window; any status change restarts the window, and so does a lost connection
+//! (the window starts again when it is back).
 
 pub mod children;
 pub mod json;
@@ -42,7 +50,7 @@ mod tests;
 
 pub use children::Store;
 pub use model::{
-    Chain, ChainLink, ChildSummary, ContainerDetail, ContainerRole, ContainerState, Detail, Moment,
-    ObjectKey, ObjectStatus, Outcome, Status, Verdict,
+    Chain, ChainLink, ChildSummary, ConnectionState, ContainerDetail, ContainerRole,
+    ContainerState, Detail, Moment, ObjectKey, ObjectStatus, Outcome, Status, Verdict,
 };
 pub use tracker::{Config, Event, Snapshot, TrackedObject, Tracker};

@@ -279,6 +279,21 @@ impl ObjectStatus {
     }
 }
 
+/// The connection to the API server as the watches experience it. While it is lost, what the
+/// engine knows may be stale.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionState {
+    /// How many times it was lost during the run.
+    pub losses: u32,
+    /// Since when it has been lost, while it is.
+    pub lost_since: Option<Moment>,
+    /// The error with which it was last lost.
+    pub last_error: Option<String>,
+    /// The last outage that ended: when it was lost and when it came back.
+    pub last_outage: Option<(Moment, Moment)>,
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Outcome {

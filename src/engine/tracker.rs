@@ -1,6 +1,6 @@
-//! The run state machine: takes watch events and clock ticks, keeps every tracked object's
-//! status, rolls them up, runs the stabilization window and the deadline, and fixes the verdict
-//! the moment it is known.
+//! The run state machine: takes watch events, clock ticks and the state of the connection to
+//! the API server, keeps every tracked object's status, rolls them up, runs the stabilization
+//! window and the deadline, and fixes the verdict the moment it is known.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -8,9 +8,11 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::children::Store;
+use super::children::{self, Store};
 use super::json;
-use super::model::{Detail, Moment, ObjectKey, ObjectStatus, Outcome, Status, Verdict};
+use super::model::{
+    ConnectionState, Detail, Moment, ObjectKey, ObjectStatus, Outcome, Status, Verdict,
+};
 use super::rules::{self, Context, PodFacts};
 
 /// How a run judges its objects.
@@ -76,6 +78,8 @@ pub struct Snapshot {
     /// Time left until the deadline.
     pub deadline_left: Option<Duration>,
     pub verdict: Option<Verdict>,
+    /// Whether the watches are live; while they are not, no verdict is reached.
+    pub connection: ConnectionState,
 }
 
 #[derive(Debug, Clone)]
@@ -101,12 +105,16 @@ pub struct Tracker {
     /// Containers that crashed and are ready again: since when, per (pod uid, container). They
     /// count as recovered only once ready for [`Tracker::recovery_hold`].
     ready_again_since: HashMap<(String, String), Moment>,
+    /// Objects stopped by a Warning event ([`rules::blocking_warning`]): since when, per UID.
+    /// They are in Error only once it has stood for the stabilization window.
+    warned_since: HashMap<String, Moment>,
     tracked: Vec<Tracked>,
     index: HashMap<ObjectKey, usize>,
     settled_since: Option<Moment>,
     deadline_passed: bool,
     verdict: Option<Verdict>,
     latest: Moment,
+    connection: ConnectionState,
 }
 
 impl Tracker {
@@ -117,12 +125,14 @@ impl Tracker {
             facts: PodFacts::default(),
             unschedulable_since: HashMap::new(),
             ready_again_since: HashMap::new(),
+            warned_since: HashMap::new(),
             tracked: Vec::new(),
             index: HashMap::new(),
             settled_since: None,
             deadline_passed: false,
             verdict: None,
             latest: Moment::START,
+            connection: ConnectionState::default(),
         }
     }
 
@@ -190,12 +200,20 @@ impl Tracker {
             return;
         };
         let affected = self.affected(&object, &key);
+        // What a Warning event or a new pod may stop or free: the object, its owners, and the
+        // object an Event is about (looked up before a deleted Event leaves the store).
+        let mut warned = vec![key.clone()];
+        warned.extend(self.store.owner_keys(&object));
+        if children::is_event(&key) {
+            warned.extend(self.store.subject_of_event(&object).cloned());
+        }
         if deleted {
             if self.store.remove(&object).is_none() {
                 return;
             }
             if let Some(uid) = json::uid(&object) {
                 self.forget_pod(uid);
+                self.warned_since.remove(uid);
             }
             if let Some(&position) = self.index.get(&key) {
                 let tracked = &mut self.tracked[position];
@@ -211,14 +229,17 @@ impl Tracker {
                 self.tracked[position].deleted = false;
             }
         }
+        self.time_warnings(&warned, now);
         let changed = self.recompute(&affected, now);
         self.after_update(changed, now);
     }
 
-    /// Lets time pass: expires unschedulable graces, the stabilization window and the deadline.
+    /// Lets time pass: expires unschedulable graces, Warning events that have stood long enough,
+    /// the stabilization window and the deadline.
     pub fn tick(&mut self, now: Moment) {
         self.latest = self.latest.max(now);
         let overdue = self.overdue_unschedulable(now);
+        let warnings_overdue = self.overdue_warnings(now);
         let mut changed = false;
         let recovered: Vec<(String, String)> = self
             .ready_again_since
@@ -230,11 +251,38 @@ impl Tracker {
             self.ready_again_since.remove(key);
             self.facts.recent_reasons.remove(key);
         }
-        if overdue != self.facts.unschedulable_overdue || !recovered.is_empty() {
+        if overdue != self.facts.unschedulable_overdue
+            || warnings_overdue != self.facts.warnings_overdue
+            || !recovered.is_empty()
+        {
             let everything: Vec<usize> = (0..self.tracked.len()).collect();
             changed = self.recompute(&everything, now);
         }
         self.after_update(changed, now);
+    }
+
+    /// The connection to the API server was lost at `now` (a watch failed): what the engine
+    /// knows may be stale from now on, so the stabilization window stops and no settled verdict
+    /// is reached until [`Tracker::connection_restored`]. The deadline still applies.
+    pub fn connection_lost(&mut self, reason: impl Into<String>, now: Moment) {
+        self.latest = self.latest.max(now);
+        if self.connection.lost_since.is_none() {
+            self.connection.lost_since = Some(now);
+            self.connection.losses += 1;
+            self.connection.last_error = Some(reason.into());
+        }
+        self.after_update(true, now);
+    }
+
+    /// Every watch has listed again at `now`: the state is current again. A settled state must
+    /// then hold for a whole window from this moment, since nobody saw it hold while the
+    /// connection was lost.
+    pub fn connection_restored(&mut self, now: Moment) {
+        self.latest = self.latest.max(now);
+        if let Some(since) = self.connection.lost_since.take() {
+            self.connection.last_outage = Some((since, now));
+        }
+        self.after_update(true, now);
     }
 
     /// The verdict, once known; it never changes afterwards.
@@ -271,7 +319,13 @@ impl Tracker {
             .values()
             .map(|since| since.after(self.recovery_hold()))
             .min();
-        [window_end, deadline, grace_end, recovery_end]
+        let warning_end = self
+            .warned_since
+            .iter()
+            .filter(|(uid, _)| !self.facts.warnings_overdue.contains(*uid))
+            .map(|(_, since)| since.after(self.config.stabilization))
+            .min();
+        [window_end, deadline, grace_end, recovery_end, warning_end]
             .into_iter()
             .flatten()
             .min()
@@ -301,7 +355,42 @@ impl Tracker {
                 .timeout
                 .map(|timeout| Moment(timeout).since(now)),
             verdict: self.verdict.clone(),
+            connection: self.connection.clone(),
         }
+    }
+
+    /// The objects whose Warning events explain a tracked object, as (kind, name) in its
+    /// namespace: the object, everything it owns (recursively), and the claims its pods mount.
+    pub fn related_objects(&self, key: &ObjectKey) -> Vec<(String, String)> {
+        let mut related = vec![(key.kind.clone(), key.name.clone())];
+        let Some(object) = self.store.get(key) else {
+            return related;
+        };
+        let mut frontier = vec![object];
+        let mut visited = HashSet::new();
+        while let Some(current) = frontier.pop() {
+            if !json::uid(current).is_some_and(|uid| visited.insert(uid.to_string())) {
+                continue;
+            }
+            for kind in ["ReplicaSet", "Pod", "Job"] {
+                for child in self.store.owned(current, kind) {
+                    related.push((kind.to_string(), json::name(child).to_string()));
+                    frontier.push(child);
+                }
+            }
+            if json::kind(current) == "Pod" {
+                for volume in json::array_at(current, &["spec", "volumes"]) {
+                    if let Some(claim) =
+                        json::str_at(volume, &["persistentVolumeClaim", "claimName"])
+                    {
+                        related.push(("PersistentVolumeClaim".to_string(), claim.to_string()));
+                    }
+                }
+            }
+        }
+        related.sort();
+        related.dedup();
+        related
     }
 
     /// The application roll-up.
@@ -314,7 +403,8 @@ impl Tracker {
             .unwrap_or(Status::Success)
     }
 
-    /// Tracked objects whose subtree contains this object: walk up ownerReferences.
+    /// Tracked objects whose subtree contains this object: walk up ownerReferences (from the
+    /// object an Event is about, for an Event).
     fn affected(&self, object: &Value, key: &ObjectKey) -> Vec<usize> {
         // A StorageClass decides whether pending claims wait for their first consumer.
         if key.kind == "StorageClass" {
@@ -324,6 +414,9 @@ impl Tracker {
         let mut visited = HashSet::new();
         let mut frontier = vec![key.clone()];
         frontier.extend(self.store.owner_keys(object));
+        if children::is_event(key) {
+            frontier.extend(self.store.subject_of_event(object).cloned());
+        }
         while let Some(current) = frontier.pop() {
             if !visited.insert(current.clone()) {
                 continue;
@@ -393,6 +486,33 @@ impl Tracker {
         self.ready_again_since.retain(|(pod, _), _| pod != uid);
     }
 
+    /// Starts or stops the clock of each object's blocking Warning event.
+    fn time_warnings(&mut self, keys: &[ObjectKey], now: Moment) {
+        for key in keys {
+            let Some(object) = self.store.get(key) else {
+                continue;
+            };
+            let Some(uid) = json::uid(object) else {
+                continue;
+            };
+            if rules::blocking_warning(object, &self.store).is_some() {
+                self.warned_since.entry(uid.to_string()).or_insert(now);
+            } else {
+                self.warned_since.remove(uid);
+            }
+        }
+    }
+
+    /// Objects whose blocking Warning event has stood for the stabilization window: the kubelet
+    /// and controllers retry quickly at first, so by then a retry did not get past it.
+    fn overdue_warnings(&self, now: Moment) -> HashSet<String> {
+        self.warned_since
+            .iter()
+            .filter(|(_, since)| now.since(**since) >= self.config.stabilization)
+            .map(|(uid, _)| uid.clone())
+            .collect()
+    }
+
     fn overdue_unschedulable(&self, now: Moment) -> HashSet<String> {
         let Some(grace) = self.config.unschedulable_grace else {
             return HashSet::new();
@@ -407,6 +527,7 @@ impl Tracker {
     /// Re-evaluates the given tracked objects; true when any status (not message) changed.
     fn recompute(&mut self, positions: &[usize], now: Moment) -> bool {
         self.facts.unschedulable_overdue = self.overdue_unschedulable(now);
+        self.facts.warnings_overdue = self.overdue_warnings(now);
         let mut changed = false;
         for &position in positions {
             let tracked = &self.tracked[position];
@@ -453,8 +574,11 @@ impl Tracker {
         changed
     }
 
-    /// All Success, or any Error.
+    /// All Success, or any Error, as seen through live watches.
     fn is_settled(&self) -> bool {
+        if self.connection.lost_since.is_some() {
+            return false;
+        }
         let mut statuses = self.tracked.iter().map(|t| t.status.status);
         !self.tracked.is_empty()
             && ((self.config.settle_on_error && statuses.clone().any(|s| s == Status::Error))
@@ -548,14 +672,24 @@ impl Tracker {
         if !never_found.is_empty() {
             parts.push(format!("{} never found", list(&never_found)));
         }
+        let lost = self.connection.lost_since;
         let outcome = if !failed.is_empty() {
             Outcome::Error
         } else if !timed_out.is_empty() || !never_found.is_empty() {
+            Outcome::TimedOut
+        } else if lost.is_some() {
+            // What was last seen may have changed since: never a Success from stale state.
+            parts.push("all objects were in Success when last seen".to_string());
             Outcome::TimedOut
         } else {
             parts.push("all objects in Success, stabilization window not complete".to_string());
             Outcome::Success
         };
+        if let Some(since) = lost {
+            parts.push(format!(
+                "the connection to the API server has been lost since {since}"
+            ));
+        }
         let reason = format!("deadline of {} reached: {}", at, parts.join("; "));
         Verdict {
             outcome,

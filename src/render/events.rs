@@ -1,9 +1,12 @@
 //! The NDJSON event stream (`--events ndjson`): one JSON object per line for every status or
-//! message change of an object, every change of the application roll-up, and the verdict.
+//! message change of an object, every change of the application roll-up, the connection to the
+//! API server lost or back, and the verdict.
+
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::changes::ChangeTracker;
+use super::changes::{ChangeTracker, ConnectionChange};
 use super::redact::Redactor;
 use crate::engine::{ObjectKey, Snapshot};
 
@@ -19,6 +22,18 @@ impl EventStream {
         let elapsed = elapsed(snapshot);
         let changes = self.tracker.update(snapshot, redactor);
         let mut lines = Vec::new();
+        for change in &changes.connection {
+            lines.push(line(match change {
+                ConnectionChange::Lost { at, error } => json!({
+                    "type": "connection", "time": time, "elapsedSeconds": seconds(at.0),
+                    "state": "lost", "message": redactor.redact(error),
+                }),
+                ConnectionChange::Restored { at, outage } => json!({
+                    "type": "connection", "time": time, "elapsedSeconds": seconds(at.0),
+                    "state": "restored", "outageSeconds": seconds(*outage),
+                }),
+            }));
+        }
         for (object, message) in &changes.objects {
             lines.push(line(json!({
                 "type": "status",
@@ -62,7 +77,11 @@ impl EventStream {
 }
 
 fn elapsed(snapshot: &Snapshot) -> f64 {
-    (snapshot.at.0.as_secs_f64() * 1000.0).round() / 1000.0
+    seconds(snapshot.at.0)
+}
+
+fn seconds(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1000.0).round() / 1000.0
 }
 
 fn object_json(key: &ObjectKey) -> Value {
@@ -75,10 +94,8 @@ fn line(value: Value) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::engine::{Moment, ObjectStatus, Status, TrackedObject};
+    use crate::engine::{ConnectionState, Moment, ObjectStatus, Status, TrackedObject};
 
     fn snapshot(secs: u64, status: ObjectStatus, application: Status) -> Snapshot {
         Snapshot {
@@ -92,7 +109,40 @@ mod tests {
             window_left: None,
             deadline_left: None,
             verdict: None,
+            connection: Default::default(),
         }
+    }
+
+    #[test]
+    fn the_connection_lost_and_back_once_each() {
+        let mut stream = EventStream::default();
+        let redactor = Redactor::default();
+        let mut lost = snapshot(4, ObjectStatus::success("Ready"), Status::Success);
+        lost.connection = ConnectionState {
+            losses: 1,
+            lost_since: Some(Moment(Duration::from_millis(3_500))),
+            last_error: Some("watch of pods in namespace shop failed: connection refused".into()),
+            last_outage: None,
+        };
+        let lines = stream.changes(&lost, "T1", &redactor);
+        assert_eq!(
+            lines[0],
+            r#"{"elapsedSeconds":3.5,"message":"watch of pods in namespace shop failed: connection refused","state":"lost","time":"T1","type":"connection"}"#
+        );
+        assert!(stream.changes(&lost, "T2", &redactor).is_empty());
+        let mut back = lost.clone();
+        back.at = Moment(Duration::from_secs(9));
+        back.connection.lost_since = None;
+        back.connection.last_outage = Some((
+            Moment(Duration::from_millis(3_500)),
+            Moment(Duration::from_millis(8_750)),
+        ));
+        assert_eq!(
+            stream.changes(&back, "T3", &redactor),
+            [
+                r#"{"elapsedSeconds":8.75,"outageSeconds":5.25,"state":"restored","time":"T3","type":"connection"}"#
+            ]
+        );
     }
 
     #[test]

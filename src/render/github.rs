@@ -3,7 +3,7 @@
 
 use super::redact::Redactor;
 use super::table::message_of;
-use super::{format_duration, object_name};
+use super::{format_duration, object_name, outcome_words};
 use crate::engine::{Snapshot, Status, TrackedObject};
 use crate::manifest::Origin;
 
@@ -51,6 +51,7 @@ pub fn step_summary(
         Status::InProgress => "⏳",
         Status::Error | Status::TimedOut => "❌",
     };
+    let outcome = outcome_words(outcome);
     let mut out = format!(
         "### {icon} kstatus {command}: {outcome}\n\n{} (after {})\n\n| Object | Namespace | Status | Message |\n|---|---|---|---|\n",
         markdown_cell(&redactor.redact(reason)),
@@ -138,6 +139,7 @@ mod tests {
             window_left: None,
             deadline_left: None,
             verdict: None,
+            connection: Default::default(),
         };
         let text = step_summary(
             "apply",
@@ -149,6 +151,17 @@ mod tests {
         assert!(
             text.starts_with("### ❌ kstatus apply: Error\n\n1 object in Error (after 12.0s)\n"),
             "{text}"
+        );
+        let timed_out = step_summary(
+            "apply",
+            &snapshot,
+            "TimedOut",
+            "the deadline passed",
+            &Redactor::default(),
+        );
+        assert!(
+            timed_out.starts_with("### ❌ kstatus apply: Timed out\n"),
+            "{timed_out}"
         );
         assert!(
             text.contains("| `ConfigMap/settings` | shop | Success | Created |"),

@@ -53,7 +53,7 @@ pub fn report(
         let body = failures
             .iter()
             .find(|f| f.object.key == object.key)
-            .map(|f| failure_card(f, &Theme::plain(), redactor))
+            .map(|f| failure_card(f, None, &Theme::plain(), redactor, None))
             .unwrap_or_else(|| message.clone());
         let kind = match object.status.status {
             Status::Error => "Error",
@@ -116,6 +116,7 @@ mod tests {
             window_left: None,
             deadline_left: None,
             verdict: None,
+            connection: Default::default(),
         };
         let xml = report("apply", &snapshot, &[], &Redactor::default());
         assert_eq!(

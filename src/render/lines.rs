@@ -19,8 +19,9 @@ pub struct PlainProgress {
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
 
 impl PlainProgress {
-    /// Lines for every object whose status or message changed since the last call, then the
-    /// application status when it changed. `clock` prefixes each line (e.g. `10:42:07`).
+    /// Lines for the connection to the API server lost or back, every object whose status or
+    /// message changed since the last call, then the application status when it changed.
+    /// `clock` prefixes each line (e.g. `10:42:07`).
     pub fn changes(
         &mut self,
         snapshot: &Snapshot,
@@ -29,6 +30,9 @@ impl PlainProgress {
     ) -> Vec<String> {
         let changes = self.tracker.update(snapshot, redactor);
         let mut lines = Vec::new();
+        for change in &changes.connection {
+            lines.push(format!("{clock} {}", redactor.redact(&change.describe())));
+        }
         for (object, message) in &changes.objects {
             let name = object_name(&object.key);
             let namespace = super::namespace_suffix(&object.key);
@@ -105,6 +109,7 @@ mod tests {
             window_left: None,
             deadline_left: Some(Duration::from_secs(300 - at_secs)),
             verdict: None,
+            connection: Default::default(),
         }
     }
 
@@ -205,6 +210,42 @@ mod tests {
         assert_eq!(
             progress.heartbeat(&snapshot(20, &[("web", waiting)], Status::InProgress), "t"),
             None
+        );
+    }
+
+    #[test]
+    fn the_connection_lost_and_back_are_said_once_each() {
+        let mut progress = PlainProgress::default();
+        let redactor = Redactor::default();
+        let ready = ObjectStatus::success("Ready");
+        let mut lost = snapshot(5, &[("web", ready.clone())], Status::Success);
+        progress.changes(&lost, "t0", &redactor);
+        lost.connection = crate::engine::ConnectionState {
+            losses: 1,
+            lost_since: Some(Moment(Duration::from_secs(5))),
+            last_error: Some("watch of pods in namespace shop failed: connection refused".into()),
+            last_outage: None,
+        };
+        assert_eq!(
+            progress.changes(&lost, "10:00:05", &redactor),
+            [
+                "10:00:05 connection to the API server lost (watch of pods in namespace shop failed: \
+              connection refused); retrying, and no verdict until it is back"
+            ]
+        );
+        assert!(progress.changes(&lost, "10:00:06", &redactor).is_empty());
+        let mut back = lost.clone();
+        back.connection.lost_since = None;
+        back.connection.last_outage = Some((
+            Moment(Duration::from_secs(5)),
+            Moment(Duration::from_secs(13)),
+        ));
+        assert_eq!(
+            progress.changes(&back, "10:00:13", &redactor),
+            [
+                "10:00:13 connection to the API server back after 8.0s; every watch listed again, \
+              tracking resumed"
+            ]
         );
     }
 }

@@ -1,5 +1,5 @@
-//! The live terminal view on stderr: a header with the application status, elapsed time and
-//! countdowns, and the status table with a spinner on each object still in progress, redrawn in
+//! The live terminal view on stderr: a header with the application status, elapsed time,
+//! countdowns and a lost connection, and the status table with a spinner on each object still in progress, redrawn in
 //! place; it ends as a static final table.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -33,6 +33,15 @@ pub fn frame(
             &format!("elapsed {}", format_duration(snapshot.at.0))
         ),
     );
+    if let Some(since) = snapshot.connection.lost_since {
+        header.push_str(&theme.paint(
+            theme.error,
+            &format!(
+                "  connection to the API server lost {} ago",
+                format_duration(snapshot.at.since(since))
+            ),
+        ));
+    }
     if let Some(left) = snapshot.window_left {
         header.push_str(&theme.paint(
             theme.dim,
@@ -128,7 +137,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::engine::{Moment, ObjectKey, ObjectStatus, Status, TrackedObject};
+    use crate::engine::{ConnectionState, Moment, ObjectKey, ObjectStatus, Status, TrackedObject};
 
     #[test]
     fn frame_shows_status_countdowns_a_spinner_per_object_in_progress_and_wraps() {
@@ -152,6 +161,7 @@ mod tests {
             window_left: None,
             deadline_left: Some(Duration::from_secs(295)),
             verdict: None,
+            connection: Default::default(),
         };
         let text = frame(&snapshot, &Theme::plain(), &Redactor::default(), 100, 1);
         assert_eq!(
@@ -160,6 +170,31 @@ mod tests {
              OBJECT              STATUS         MESSAGE\n\
              ConfigMap/settings  Success        Created\n\
              Deployment/web      ⠙ In progress  Waiting for rollout to finish: 1 of 3 updated replicas are\n                                   available..."
+        );
+    }
+
+    #[test]
+    fn header_says_since_when_the_connection_is_lost() {
+        let snapshot = Snapshot {
+            at: Moment(Duration::from_secs(12)),
+            objects: Vec::new(),
+            application: Status::Success,
+            window_left: None,
+            deadline_left: None,
+            verdict: None,
+            connection: ConnectionState {
+                losses: 1,
+                lost_since: Some(Moment(Duration::from_secs(9))),
+                last_error: None,
+                last_outage: None,
+            },
+        };
+        let text = frame(&snapshot, &Theme::plain(), &Redactor::default(), 100, 0);
+        assert!(
+            text.starts_with(
+                "⠋ application Success  elapsed 12.0s  connection to the API server lost 3.0s ago\n"
+            ),
+            "{text}"
         );
     }
 }

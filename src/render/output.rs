@@ -6,15 +6,17 @@ use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::card::{Failure, failure_card};
+use super::changes::ConnectionReport;
 use super::events::EventStream;
 use super::lines::PlainProgress;
 use super::live::LiveView;
 use super::redact::Redactor;
 use super::table::{TableOptions, status_table};
 use super::theme::{ColorEnv, Theme, use_color};
-use super::{format_duration, github, junit, report};
+use super::{format_duration, github, junit, outcome_words, report};
 use crate::cli::{EventsTarget, GlobalArgs, OutputArgs, OutputFormat, ProgressMode};
 use crate::engine::{ObjectKey, Snapshot, Status};
 use crate::error::Error;
@@ -47,6 +49,8 @@ pub struct Output {
     format: OutputFormat,
     progress: Progress,
     live: RefCell<Option<LiveView>>,
+    /// What the live view said about the connection (plain lines keep their own).
+    live_connection: RefCell<ConnectionReport>,
     plain: RefCell<PlainProgress>,
     github: Option<GitHub>,
     group_open: Cell<bool>,
@@ -105,6 +109,7 @@ impl Output {
             format: args.format,
             progress,
             live: RefCell::new(None),
+            live_connection: RefCell::new(ConnectionReport::default()),
             plain: RefCell::new(PlainProgress::default()),
             github,
             group_open: Cell::new(false),
@@ -152,11 +157,16 @@ impl Output {
         match self.progress {
             Progress::Live => {
                 let mut live = self.live.borrow_mut();
-                live.get_or_insert_with(LiveView::new).draw(
-                    snapshot,
-                    &self.progress_theme,
-                    &self.redactor,
-                );
+                let view = live.get_or_insert_with(LiveView::new);
+                let connection = self
+                    .live_connection
+                    .borrow_mut()
+                    .update(&snapshot.connection);
+                for change in connection {
+                    let line = self.redactor.redact(&change.describe());
+                    view.println(&format!("{} {line}", clock()));
+                }
+                view.draw(snapshot, &self.progress_theme, &self.redactor);
             }
             Progress::Plain => {
                 self.open_group();
@@ -201,12 +211,12 @@ impl Output {
         } else {
             &self.result_theme
         };
-        let verdict_line = format!(
-            "{} {} after {}: {}",
-            result_theme.paint(result_theme.bold, "verdict:"),
-            result_theme.paint(result_theme.status_style(snapshot.application), end.outcome),
-            format_duration(snapshot.at.0),
-            redactor.redact(end.reason)
+        let verdict_line = verdict_line(
+            result_theme,
+            snapshot.application,
+            snapshot.at.0,
+            end.outcome,
+            &redactor.redact(end.reason),
         );
         let mut text = String::new();
         match self.format {
@@ -229,8 +239,13 @@ impl Output {
                 ));
                 text.push('\n');
                 for failure in end.failures {
-                    let card = failure_card(failure, result_theme, redactor);
-                    text.push_str(&format!("\n{}\n", with_origin(card, failure, end.origins)));
+                    let origin = end
+                        .origins
+                        .iter()
+                        .find(|(key, _)| *key == failure.object.key)
+                        .map(|(_, origin)| origin);
+                    let card = failure_card(failure, origin, result_theme, redactor, width);
+                    text.push_str(&format!("\n{card}\n"));
                 }
                 text.push_str(&format!("\n{verdict_line}\n"));
             }
@@ -327,16 +342,20 @@ fn unwritable(flag: &str, path: &std::path::Path, err: &std::io::Error) -> Error
     }
 }
 
-/// Adds the manifest location under the card's first line, so the failing object can be found.
-fn with_origin(card: String, failure: &Failure, origins: &[(ObjectKey, Origin)]) -> String {
-    let origin = origins
-        .iter()
-        .find(|(key, _)| *key == failure.object.key)
-        .map(|(_, o)| o.to_string());
-    match (origin, card.split_once('\n')) {
-        (Some(origin), Some((first, rest))) => format!("{first}\n  manifest:   {origin}\n{rest}"),
-        _ => card,
-    }
+/// `verdict: Timed out after 5m00s: …`: the outcome in the words of the status table.
+fn verdict_line(
+    theme: &Theme,
+    application: Status,
+    elapsed: Duration,
+    outcome: &str,
+    reason: &str,
+) -> String {
+    format!(
+        "{} {} after {}: {reason}",
+        theme.paint(theme.bold, "verdict:"),
+        theme.paint(theme.status_style(application), outcome_words(outcome)),
+        format_duration(elapsed),
+    )
 }
 
 /// UTC time of day, `HH:MM:SS`, for progress lines.
@@ -352,4 +371,25 @@ fn clock() -> String {
 /// RFC 3339 UTC timestamp for events.
 fn timestamp() -> String {
     jiff::Timestamp::now().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verdict_line_uses_the_words_of_the_table() {
+        let line = verdict_line(
+            &Theme::plain(),
+            Status::TimedOut,
+            Duration::from_secs(300),
+            "TimedOut",
+            "1 object (Deployment/web -n shop) still In progress at the deadline",
+        );
+        assert_eq!(
+            line,
+            "verdict: Timed out after 5m00s: 1 object (Deployment/web -n shop) still In progress \
+             at the deadline"
+        );
+    }
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::card::{EventLine, Failure, LogTail};
+use super::card::{EventLine, Failure, LogTail, merge_repeats};
 use super::redact::Redactor;
 use super::table::message_of;
 use crate::engine::{Chain, Snapshot, Status};
@@ -72,7 +72,7 @@ pub fn build(snapshot: &Snapshot, outcome: &str, reason: &str, failures: &[Failu
                         .children
                         .as_ref()
                         .and_then(|c| c.worst.clone()),
-                    events: f.events.clone(),
+                    events: merge_repeats(&f.events),
                     log: f.log.clone(),
                 });
             ObjectReport {
@@ -142,6 +142,7 @@ mod tests {
             window_left: None,
             deadline_left: None,
             verdict: None,
+            connection: Default::default(),
         }
     }
 

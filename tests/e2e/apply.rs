@@ -3,13 +3,18 @@
 
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::core::v1::{ConfigMap, Pod};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams};
 use libtest_mimic::Trial;
 
-use crate::support::{TestContext, describe, e2e};
+use crate::support::pods::{
+    BUSYBOX, CRASH, CRASH_LOG_LINE, MISSING_IMAGE, READY_THEN_CRASH, SERVE, TASK_FAILS, TASK_OK,
+    command,
+};
+use crate::support::{TestContext, create, describe, e2e};
 
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -26,6 +31,11 @@ pub fn trials() -> Vec<Trial> {
         e2e(
             "apply_failing_init_container_fails",
             failing_init_container_fails,
+        ),
+        e2e("apply_oom_killed_container_fails", oom_killed_fails),
+        e2e(
+            "apply_crashing_sidecar_container_fails",
+            crashing_sidecar_fails,
         ),
         e2e(
             "apply_ready_then_crash_inside_window_fails",
@@ -46,7 +56,7 @@ pub fn trials() -> Vec<Trial> {
             crd_and_custom_resource,
         ),
         e2e(
-            "apply_invalid_third_document_applies_nothing",
+            "apply_invalid_or_badly_named_document_applies_nothing",
             invalid_document_applies_nothing,
         ),
         e2e(
@@ -84,49 +94,40 @@ pub fn trials() -> Vec<Trial> {
         e2e("apply_sigint_prints_the_snapshot_and_exits_130", |ctx| {
             interrupted(ctx, "INT", 130)
         }),
+        e2e(
+            "apply_requests_carry_the_kstatus_user_agent",
+            requests_carry_user_agent,
+        ),
+        e2e(
+            "apply_ports_without_protocol_apply_and_reapply",
+            ports_without_protocol_apply_and_reapply,
+        ),
+        e2e(
+            "apply_adopts_what_kubectl_apply_deployed",
+            adopts_what_kubectl_apply_deployed,
+        ),
+        e2e(
+            "apply_adopt_none_keeps_the_kubectl_conflict",
+            adopt_none_keeps_the_kubectl_conflict,
+        ),
+        e2e(
+            "apply_fields_of_other_managers_still_conflict",
+            other_managers_still_conflict,
+        ),
+        e2e(
+            "apply_takes_over_objects_from_before_server_side_apply",
+            takes_over_objects_from_before_server_side_apply,
+        ),
     ]
 }
 
-/// A finished run: exit code, stdout, stderr, and how long it took.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-    text: String,
+/// A Deployment of busybox pods running `script`.
+fn deployment(name: &str, replicas: u32, script: &str) -> String {
+    deployment_of(name, replicas, BUSYBOX, script)
 }
 
-impl Run {
-    fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-fn apply(ctx: &TestContext, manifest: &str, extra: &[&str]) -> Run {
-    let path = ctx.manifest("app.yaml", manifest);
-    let path = path.to_str().unwrap().to_string();
-    let mut args = vec![
-        "apply",
-        "-n",
-        &ctx.namespace,
-        "-f",
-        &path,
-        "--progress",
-        "plain",
-    ];
-    args.extend_from_slice(extra);
-    let started = Instant::now();
-    let output = ctx.kstatus(&args, None);
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        elapsed: started.elapsed(),
-        text: describe(&output),
-    }
-}
-
-fn deployment(name: &str, replicas: u32, image: &str) -> String {
+fn deployment_of(name: &str, replicas: u32, image: &str, script: &str) -> String {
+    let command = command(script);
     format!(
         r#"apiVersion: apps/v1
 kind: Deployment
@@ -144,14 +145,14 @@ spec:
       containers:
       - name: {name}
         image: {image}
+        command: {command}
 "#
     )
 }
 
-/// A Deployment whose pod runs but never becomes Ready: the simulator knows the image; a real
-/// kubelet (kind) runs the failing readiness probe.
+/// A Deployment whose pod runs but never becomes Ready: its readiness probe always fails.
 fn never_ready_deployment(name: &str) -> String {
-    let mut manifest = deployment(name, 1, "registry.example/never-ready:1");
+    let mut manifest = deployment(name, 1, SERVE);
     manifest.push_str("        readinessProbe:\n          exec: {command: [\"false\"]}\n          periodSeconds: 2\n");
     manifest
 }
@@ -183,13 +184,13 @@ metadata:
   name: web
 spec:
   selector: {{app: web}}
-  ports: [{{port: 80, targetPort: 8080, protocol: TCP}}]
+  ports: [{{port: 80, targetPort: 8080}}]
 ---
 {deploy}"#,
         ns = ctx.namespace,
-        deploy = deployment("web", 3, "registry.example/web:1.0"),
+        deploy = deployment("web", 3, SERVE),
     );
-    let run = apply(&ctx, &manifest, &["--stabilization", "2s"]);
+    let run = ctx.apply(&manifest, &["--stabilization", "2s"]);
     assert_eq!(run.code, Some(0), "{}", run.text);
     assert!(run.stdout.contains("verdict: Success"), "{}", run.text);
     for object in [
@@ -219,11 +220,7 @@ spec:
 }
 
 async fn crash_loop_fails_fast(ctx: TestContext) {
-    let run = apply(
-        &ctx,
-        &deployment("api", 2, "registry.example/crashloop:2.1"),
-        &["--stabilization", "3s"],
-    );
+    let run = ctx.apply(&deployment("api", 2, CRASH), &["--stabilization", "3s"]);
     assert_eq!(run.code, Some(1), "{}", run.text);
     assert!(run.stdout.contains("verdict: Error"), "{}", run.text);
     assert!(
@@ -237,14 +234,24 @@ async fn crash_loop_fails_fast(ctx: TestContext) {
         run.text
     );
     assert!(
-        run.stdout
-            .contains("| panic: simulated crash: cannot connect to database"),
+        run.stdout.contains(&format!("| {CRASH_LOG_LINE}")),
         "shows the crashed container's last log line: {}",
         run.text
     );
     assert!(
         run.stdout
             .contains("chain:      Deployment/api → ReplicaSet/api-"),
+        "{}",
+        run.text
+    );
+    // The kubelet's back-off sentence is in the card's reason, not again in its container line.
+    let card = run
+        .stdout
+        .split("✗ Deployment/api")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        card.matches("restarting failed container=api").count() <= 1,
         "{}",
         run.text
     );
@@ -257,9 +264,8 @@ async fn crash_loop_fails_fast(ctx: TestContext) {
 }
 
 async fn image_pull_failure_fails(ctx: TestContext) {
-    let run = apply(
-        &ctx,
-        &deployment("web", 1, "registry.invalid/web:does-not-exist"),
+    let run = ctx.apply(
+        &deployment_of("web", 1, MISSING_IMAGE, SERVE),
         &["--stabilization", "2s"],
     );
     assert_eq!(run.code, Some(1), "{}", run.text);
@@ -278,13 +284,14 @@ metadata:
 spec:
   containers:
   - name: app
-    image: registry.example/app:1.0
+    image: busybox:1.36
+    command: ["sh", "-c", "echo mode=$MODE; sleep 3600"]
     env:
     - name: MODE
       valueFrom:
         configMapKeyRef: {name: missing-settings, key: mode}
 "#;
-    let run = apply(&ctx, manifest, &["--stabilization", "2s"]);
+    let run = ctx.apply(manifest, &["--stabilization", "2s"]);
     assert_eq!(run.code, Some(1), "{}", run.text);
     assert!(
         run.stdout.contains("CreateContainerConfigError"),
@@ -306,22 +313,91 @@ metadata:
 spec:
   initContainers:
   - name: migrate
-    image: registry.example/migrate-crashloop:3
+    image: busybox:1.36
+    command: ["sh", "-c", "echo 'migration failed: table locked' >&2; exit 1"]
   containers:
   - name: app
-    image: registry.example/app:1.0
+    image: busybox:1.36
+    command: ["sh", "-c", "sleep 3600"]
 "#;
-    let run = apply(&ctx, manifest, &["--stabilization", "2s"]);
+    let run = ctx.apply(manifest, &["--stabilization", "2s"]);
     assert_eq!(run.code, Some(1), "{}", run.text);
     assert!(run.stdout.contains("container \"migrate\""), "{}", run.text);
+}
+
+async fn oom_killed_fails(ctx: TestContext) {
+    // `exec`: dd itself is the container's process, so the kernel's OOM kill ends the container
+    // (with a shell in between only the child would die).
+    let manifest = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hungry
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: hungry}
+  template:
+    metadata:
+      labels: {app: hungry}
+    spec:
+      containers:
+      - name: cache
+        image: busybox:1.36
+        command: ["sh", "-c", "exec dd if=/dev/zero of=/dev/null bs=256M"]
+        resources:
+          limits: {memory: 32Mi}
+"#;
+    let run = ctx.apply(manifest, &["--stabilization", "3s"]);
+    assert_eq!(run.code, Some(1), "{}", run.text);
+    assert!(run.stdout.contains("OOMKilled"), "{}", run.text);
+    assert!(run.stdout.contains("exit 137"), "{}", run.text);
+    assert!(run.stdout.contains("container \"cache\""), "{}", run.text);
+}
+
+/// The sidecar pattern of this server's era (native sidecars need 1.28): a second container
+/// next to the app. The app is healthy; the proxy beside it crash-loops, and that fails the
+/// Deployment, naming the proxy.
+async fn crashing_sidecar_fails(ctx: TestContext) {
+    let manifest = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: shop}
+  template:
+    metadata:
+      labels: {app: shop}
+    spec:
+      containers:
+      - name: app
+        image: busybox:1.36
+        command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+      - name: proxy
+        image: busybox:1.36
+        command: ["sh", "-c", "echo 'proxy: cannot load certificate /tls/tls.crt' >&2; exit 1"]
+"#;
+    let run = ctx.apply(manifest, &["--stabilization", "3s"]);
+    assert_eq!(run.code, Some(1), "{}", run.text);
+    assert!(run.stdout.contains("container \"proxy\""), "{}", run.text);
+    assert!(
+        run.stdout.contains("proxy: cannot load certificate"),
+        "the proxy's own log line: {}",
+        run.text
+    );
+    assert!(
+        !run.stdout.contains("in container \"app\""),
+        "the healthy app is not blamed: {}",
+        run.text
+    );
 }
 
 async fn ready_then_crash_fails(ctx: TestContext) {
     // Ready after a moment, crashes about 3 s later: inside the 6 s window, so Success must not
     // be declared.
-    let run = apply(
-        &ctx,
-        &deployment("flaky", 1, "registry.example/ready-then-crash:1"),
+    let run = ctx.apply(
+        &deployment("flaky", 1, READY_THEN_CRASH),
         &["--stabilization", "6s"],
     );
     assert_eq!(run.code, Some(1), "{}", run.text);
@@ -337,13 +413,12 @@ async fn ready_then_crash_fails(ctx: TestContext) {
 }
 
 async fn never_ready_times_out(ctx: TestContext) {
-    let run = apply(
-        &ctx,
+    let run = ctx.apply(
         &never_ready_deployment("slow"),
         &["--timeout", "6s", "--stabilization", "1s"],
     );
     assert_eq!(run.code, Some(3), "{}", run.text);
-    assert!(run.stdout.contains("verdict: TimedOut"), "{}", run.text);
+    assert!(run.stdout.contains("verdict: Timed out"), "{}", run.text);
     let row = run
         .stdout
         .lines()
@@ -364,14 +439,11 @@ metadata:
 spec:
   containers:
   - name: app
-    image: registry.example/app:1.0
+    image: busybox:1.36
+    command: ["sh", "-c", "sleep 3600"]
     resources: {requests: {cpu: "1000"}}
 "#;
-    let run = apply(
-        &ctx,
-        manifest,
-        &["--timeout", "5s", "--stabilization", "1s"],
-    );
+    let run = ctx.apply(manifest, &["--timeout", "5s", "--stabilization", "1s"]);
     assert_eq!(run.code, Some(3), "{}", run.text);
     assert!(
         run.stderr.contains("In progress") && run.stderr.contains("Insufficient cpu"),
@@ -381,7 +453,9 @@ spec:
     assert!(run.stdout.contains("Insufficient cpu"), "{}", run.text);
 }
 
-fn job(name: &str, image: &str) -> String {
+/// A Job that runs `script` once in a busybox container and never retries.
+fn job(name: &str, script: &str) -> String {
+    let command = command(script);
     format!(
         r#"apiVersion: batch/v1
 kind: Job
@@ -394,24 +468,17 @@ spec:
       restartPolicy: Never
       containers:
       - name: task
-        image: {image}
+        image: {BUSYBOX}
+        command: {command}
 "#
     )
 }
 
 async fn jobs_succeed_and_fail(ctx: TestContext) {
-    let ok = apply(
-        &ctx,
-        &job("ok", "registry.example/job-ok:1"),
-        &["--stabilization", "1s"],
-    );
+    let ok = ctx.apply(&job("ok", TASK_OK), &["--stabilization", "1s"]);
     assert_eq!(ok.code, Some(0), "{}", ok.text);
     assert!(ok.stdout.contains("Job/ok"), "{}", ok.text);
-    let failed = apply(
-        &ctx,
-        &job("fails", "registry.example/job-fail:1"),
-        &["--stabilization", "1s"],
-    );
+    let failed = ctx.apply(&job("fails", TASK_FAILS), &["--stabilization", "1s"]);
     assert_eq!(failed.code, Some(1), "{}", failed.text);
     assert!(
         failed.stdout.contains("BackoffLimitExceeded"),
@@ -422,9 +489,8 @@ async fn jobs_succeed_and_fail(ctx: TestContext) {
 
 async fn job_without_waiting(ctx: TestContext) {
     // This Job would run for ever; without waiting for jobs, created is enough.
-    let run = apply(
-        &ctx,
-        &job("forever", "registry.example/server:1"),
+    let run = ctx.apply(
+        &job("forever", SERVE),
         &["--wait-for-jobs=false", "--stabilization", "1s"],
     );
     assert_eq!(run.code, Some(0), "{}", run.text);
@@ -459,7 +525,7 @@ spec:
         x-kubernetes-preserve-unknown-fields: true
 "#
     );
-    let run = apply(&ctx, &manifest, &["--stabilization", "1s"]);
+    let run = ctx.apply(&manifest, &["--stabilization", "1s"]);
     let crds = Api::<CustomResourceDefinition>::all(ctx.client.clone());
     let _ = crds
         .delete(
@@ -471,23 +537,45 @@ spec:
     assert!(run.stdout.contains("Widget.widgets."), "{}", run.text);
 }
 
+/// Input problems stop the run before anything is sent: neither invalid YAML in a third
+/// document nor a name the API server would refuse in a second lets the objects before them
+/// apply.
 async fn invalid_document_applies_nothing(ctx: TestContext) {
-    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n---\napiVersion: v1\nkind: \
-                    ConfigMap\nmetadata:\n  name: two\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  \
-                    name: [three\n";
-    let run = apply(&ctx, manifest, &[]);
-    assert_eq!(run.code, Some(2), "{}", run.text);
-    assert!(
-        run.stderr.contains("app.yaml:14 (document 3)"),
-        "names file, line and document: {}",
-        run.text
-    );
+    let configmap =
+        |name: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n");
+    let cases = [
+        (
+            format!(
+                "{}---\n{}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [three\n",
+                configmap("one"),
+                configmap("two")
+            ),
+            "app.yaml:14 (document 3): invalid YAML",
+        ),
+        (
+            format!(
+                "{}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: Bad_Name!\n",
+                configmap("one")
+            ),
+            "app.yaml:6 (document 2): metadata.name \"Bad_Name!\" is not a valid Deployment name",
+        ),
+    ];
     let configmaps = Api::<ConfigMap>::namespaced(ctx.client.clone(), &ctx.namespace);
-    for name in ["one", "two"] {
+    for (manifest, problem) in cases {
+        let run = ctx.apply(&manifest, &[]);
+        assert_eq!(run.code, Some(2), "{}", run.text);
         assert!(
-            configmaps.get_opt(name).await.unwrap().is_none(),
-            "{name} must not exist"
+            run.stderr.contains(problem),
+            "names file, line, document and problem: {}",
+            run.text
         );
+        assert!(run.stderr.contains("nothing was applied"), "{}", run.text);
+        for name in ["one", "two"] {
+            assert!(
+                configmaps.get_opt(name).await.unwrap().is_none(),
+                "{name} must not exist"
+            );
+        }
     }
 }
 
@@ -507,7 +595,7 @@ async fn conflict_names_other_manager(ctx: TestContext) {
         .expect("the other manager applies first");
     let manifest =
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\ndata:\n  mode: fast\n";
-    let run = apply(&ctx, manifest, &[]);
+    let run = ctx.apply(manifest, &[]);
     assert_eq!(run.code, Some(4), "{}", run.text);
     assert!(
         run.stderr.contains("other-tool"),
@@ -519,11 +607,7 @@ async fn conflict_names_other_manager(ctx: TestContext) {
         "says what to do: {}",
         run.text
     );
-    let forced = apply(
-        &ctx,
-        manifest,
-        &["--force-conflicts", "--stabilization", "0"],
-    );
+    let forced = ctx.apply(manifest, &["--force-conflicts", "--stabilization", "0"]);
     assert_eq!(forced.code, Some(0), "{}", forced.text);
     let data = configmaps.get("shared").await.unwrap().data.unwrap();
     assert_eq!(data["mode"], "fast");
@@ -588,17 +672,9 @@ async fn unreachable_server(ctx: TestContext) {
 }
 
 async fn rollout_to_crashing_revision_fails(ctx: TestContext) {
-    let healthy = apply(
-        &ctx,
-        &deployment("web", 2, "registry.example/web:1.0"),
-        &["--stabilization", "1s"],
-    );
+    let healthy = ctx.apply(&deployment("web", 2, SERVE), &["--stabilization", "1s"]);
     assert_eq!(healthy.code, Some(0), "{}", healthy.text);
-    let broken = apply(
-        &ctx,
-        &deployment("web", 2, "registry.example/crashloop:2.2"),
-        &["--stabilization", "3s"],
-    );
+    let broken = ctx.apply(&deployment("web", 2, CRASH), &["--stabilization", "3s"]);
     assert_eq!(broken.code, Some(1), "{}", broken.text);
     assert!(
         broken.stdout.contains("container \"web\""),
@@ -611,22 +687,22 @@ async fn rollout_to_crashing_revision_fails(ctx: TestContext) {
         .await
         .unwrap();
     let old_running = pods.items.iter().filter(|p| {
-        let image = &p.spec.as_ref().unwrap().containers[0].image;
+        let command = &p.spec.as_ref().unwrap().containers[0].command;
         let ready = p
             .status
             .as_ref()
             .and_then(|s| s.conditions.as_ref())
             .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
-        image.as_deref() == Some("registry.example/web:1.0") && ready
+        command.as_ref().and_then(|c| c.last()).map(String::as_str) == Some(SERVE) && ready
     });
     assert!(old_running.count() >= 1, "old pods still run");
 }
 
 async fn reapply_unchanged_succeeds(ctx: TestContext) {
-    let manifest = deployment("web", 2, "registry.example/web:1.0");
-    let first = apply(&ctx, &manifest, &["--stabilization", "1s"]);
+    let manifest = deployment("web", 2, SERVE);
+    let first = ctx.apply(&manifest, &["--stabilization", "1s"]);
     assert_eq!(first.code, Some(0), "{}", first.text);
-    let again = apply(&ctx, &manifest, &["--stabilization", "1s"]);
+    let again = ctx.apply(&manifest, &["--stabilization", "1s"]);
     assert_eq!(again.code, Some(0), "{}", again.text);
     assert!(
         again.elapsed < Duration::from_secs(5),
@@ -657,14 +733,16 @@ spec:
     spec:
       containers:
       - name: leaky
-        image: registry.example/crashloop:1
+        image: busybox:1.36
+        command: ["sh", "-c", "echo \"using password $DB_PASSWORD\" >&2; exit 1"]
         env:
-        - name: SIM_LOG_LINE
-          value: "using password {VALUE}"
+        - name: DB_PASSWORD
+          valueFrom:
+            secretKeyRef: {{name: db, key: password}}
 "#
     );
     for format in ["table", "json", "yaml"] {
-        let run = apply(&ctx, &manifest, &["--stabilization", "2s", "-o", format]);
+        let run = ctx.apply(&manifest, &["--stabilization", "2s", "-o", format]);
         assert_eq!(run.code, Some(1), "{}", run.text);
         assert!(
             !run.all().contains(VALUE),
@@ -686,7 +764,7 @@ spec:
 
 async fn server_dry_run_persists_nothing(ctx: TestContext) {
     let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: trial\ndata:\n  a: b\n";
-    let run = apply(&ctx, manifest, &["--dry-run", "server"]);
+    let run = ctx.apply(manifest, &["--dry-run", "server"]);
     assert_eq!(run.code, Some(0), "{}", run.text);
     assert!(run.stderr.contains("ConfigMap/trial -n"), "{}", run.text);
     assert!(
@@ -700,9 +778,11 @@ async fn server_dry_run_persists_nothing(ctx: TestContext) {
         "nothing persisted"
     );
 
-    // The server validates: an invalid object is rejected even in a dry run.
-    let invalid = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n";
-    let run = apply(&ctx, invalid, &["--dry-run", "server"]);
+    // The server validates: an invalid object (a data key with spaces, which kstatus does not
+    // check) is rejected even in a dry run.
+    let invalid =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: trial\ndata:\n  not a key: x\n";
+    let run = ctx.apply(invalid, &["--dry-run", "server"]);
     assert_eq!(run.code, Some(4), "{}", run.text);
     assert!(run.stderr.contains("invalid"), "{}", run.text);
 }
@@ -761,11 +841,17 @@ async fn interrupted(ctx: TestContext, signal: &'static str, code: i32) {
         "the snapshot so far: {}",
         describe(&output)
     );
-    assert!(
-        stdout.contains("verdict: Interrupted"),
-        "{}",
-        describe(&output)
-    );
+    let by = if signal == "TERM" {
+        "stopped by SIGTERM"
+    } else {
+        "stopped by Ctrl-C (SIGINT)"
+    };
+    let verdict = stdout
+        .lines()
+        .find(|l| l.starts_with("verdict: Interrupted after "))
+        .unwrap_or_else(|| panic!("no verdict line: {}", describe(&output)));
+    // Said once: the elapsed time is not repeated in the reason.
+    assert!(verdict.ends_with(&format!("s: {by}")), "{verdict}");
 }
 
 /// GitHub Actions mode, JUnit and NDJSON in one failing run: the annotation points at the file
@@ -774,7 +860,7 @@ async fn interrupted(ctx: TestContext, signal: &'static str, code: i32) {
 async fn ci_outputs(ctx: TestContext) {
     let manifest = format!(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n---\n{}",
-        deployment("api", 1, "registry.example/crashloop:5")
+        deployment("api", 1, CRASH)
     );
     let path = ctx.manifest("app.yaml", &manifest);
     let dir = path.parent().unwrap().to_path_buf();
@@ -861,7 +947,7 @@ async fn ci_outputs(ctx: TestContext) {
         failures[0]
             .text()
             .unwrap_or_default()
-            .contains("panic: simulated crash"),
+            .contains(CRASH_LOG_LINE),
         "carries the card: {xml}"
     );
 
@@ -908,4 +994,369 @@ async fn ci_outputs(ctx: TestContext) {
             .collect();
         assert!(messages.windows(2).all(|w| w[0] != w[1]), "{messages:?}");
     }
+}
+
+/// Every request of a run, its watches included, names kstatus in the API server's audit log
+/// (the local cluster writes one; an external cluster's log is out of reach, and the header
+/// itself is covered by tests/cli.rs).
+async fn requests_carry_user_agent(ctx: TestContext) {
+    let audit_log = ctx.cluster.local.then(|| {
+        ctx.cluster
+            .kubeconfig
+            .with_file_name("logs")
+            .join("audit.log")
+    });
+    let start = audit_log
+        .as_ref()
+        .map_or(0, |path| std::fs::metadata(path).map_or(0, |m| m.len()));
+    let manifest =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n";
+    let run = ctx.apply(manifest, &["--stabilization", "1s"]);
+    assert_eq!(run.code, Some(0), "{}", run.text);
+    let Some(path) = audit_log else {
+        return;
+    };
+    let user_agent = format!("kstatus/{} (", env!("CARGO_PKG_VERSION"));
+    let is_kstatus = |agent: &str| agent.starts_with(&user_agent) && agent.ends_with(')');
+    // The API server writes an entry when a request completes, a watch's when it starts.
+    let mut requests = Vec::new();
+    for _ in 0..50 {
+        requests = audit_entries(&path, start, &ctx.namespace);
+        let seen = |verb: &str| {
+            requests
+                .iter()
+                .any(|(v, agent)| v == verb && is_kstatus(agent))
+        };
+        if seen("patch") && seen("watch") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!(
+        "no apply (patch) and watch with user agent {user_agent}…) in {} for namespace {}; \
+         requests there (verb, user agent): {requests:?}\n{}",
+        path.display(),
+        ctx.namespace,
+        run.text
+    );
+}
+
+/// (verb, user agent) of the audit entries about `namespace` written after byte `start`.
+fn audit_entries(path: &std::path::Path, start: u64, namespace: &str) -> Vec<(String, String)> {
+    let text = std::fs::read(path).unwrap_or_else(|err| {
+        panic!(
+            "the local cluster's audit log {} cannot be read: {err}",
+            path.display()
+        )
+    });
+    // A rotated log starts again from zero.
+    let from = usize::try_from(start)
+        .ok()
+        .filter(|&from| from <= text.len())
+        .unwrap_or(0);
+    String::from_utf8_lossy(&text[from..])
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|entry| entry["objectRef"]["namespace"] == namespace)
+        .map(|entry| {
+            let field = |name: &str| entry[name].as_str().unwrap_or_default().to_string();
+            (field("verb"), field("userAgent"))
+        })
+        .collect()
+}
+
+/// A Deployment and a Service as people write them: no `protocol` on any port. `release` goes
+/// into an environment variable; `legacy_flag` adds a second one.
+fn ordinary_app(release: &str, legacy_flag: bool) -> String {
+    let command = command(SERVE);
+    let legacy = if legacy_flag {
+        "\n        - {name: LEGACY_FLAG, value: \"on\"}"
+    } else {
+        ""
+    };
+    format!(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      containers:
+      - name: web
+        image: {BUSYBOX}
+        command: {command}
+        ports:
+        - containerPort: 8080
+        env:
+        - {{name: RELEASE, value: "{release}"}}{legacy}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {{app: web}}
+  ports:
+  - port: 80
+    targetPort: 8080
+"#
+    )
+}
+
+/// `kubectl apply -f` of `manifest` in the test's namespace, as a user deployed before kstatus.
+fn kubectl_apply(ctx: &TestContext, manifest: &str) {
+    let path = ctx.manifest("kubectl.yaml", manifest);
+    let output = ctx.kubectl(&["apply", "-f", path.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "kubectl apply: {}",
+        describe(&output)
+    );
+}
+
+/// (name, value) of the web container's environment.
+async fn web_env(ctx: &TestContext) -> Vec<(String, String)> {
+    let deployment = Api::<Deployment>::namespaced(ctx.client.clone(), &ctx.namespace)
+        .get("web")
+        .await
+        .expect("the Deployment exists");
+    let containers = deployment.spec.unwrap().template.spec.unwrap().containers;
+    containers[0]
+        .env
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|var| (var.name, var.value.unwrap_or_default()))
+        .collect()
+}
+
+fn env_of(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
+}
+
+/// The field managers recorded on the web Deployment.
+async fn web_managers(ctx: &TestContext) -> Vec<String> {
+    let deployment = Api::<Deployment>::namespaced(ctx.client.clone(), &ctx.namespace)
+        .get("web")
+        .await
+        .expect("the Deployment exists");
+    deployment
+        .metadata
+        .managed_fields
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|entry| entry.manager)
+        .collect()
+}
+
+async fn ports_without_protocol_apply_and_reapply(ctx: TestContext) {
+    let manifest = ordinary_app("v1", false);
+    let first = ctx.apply(&manifest, &["--stabilization", "1s"]);
+    assert_eq!(first.code, Some(0), "{}", first.text);
+    assert!(first.stdout.contains("verdict: Success"), "{}", first.text);
+    let again = ctx.apply(&manifest, &["--stabilization", "1s"]);
+    assert_eq!(again.code, Some(0), "{}", again.text);
+    assert!(!again.stderr.contains("conflict"), "{}", again.text);
+    let service = Api::<Service>::namespaced(ctx.client.clone(), &ctx.namespace)
+        .get("web")
+        .await
+        .expect("the Service exists");
+    let ports = service.spec.unwrap().ports.unwrap();
+    assert_eq!(ports[0].protocol.as_deref(), Some("TCP"));
+}
+
+async fn adopts_what_kubectl_apply_deployed(ctx: TestContext) {
+    kubectl_apply(&ctx, &ordinary_app("v1", true));
+    let ns = &ctx.namespace;
+
+    let run = ctx.apply(&ordinary_app("v2", false), &["--stabilization", "1s"]);
+    assert_eq!(run.code, Some(0), "{}", run.text);
+    for object in ["Deployment/web", "Service/web"] {
+        let line = format!("{object} -n {ns}: adopted fields from kubectl-client-side-apply");
+        assert!(
+            run.stderr.contains(&line),
+            "progress names the adoption: {}",
+            run.text
+        );
+    }
+    // The new value is in, and what the manifest no longer has is gone at once.
+    assert_eq!(web_env(&ctx).await, env_of(&[("RELEASE", "v2")]));
+    let managers = web_managers(&ctx).await;
+    assert!(managers.contains(&"kstatus".to_string()), "{managers:?}");
+    assert!(
+        !managers.contains(&"kubectl-client-side-apply".to_string()),
+        "{managers:?}"
+    );
+
+    // Nothing is left to adopt: a second run is an ordinary apply.
+    let again = ctx.apply(&ordinary_app("v2", false), &["--stabilization", "1s"]);
+    assert_eq!(again.code, Some(0), "{}", again.text);
+    assert!(!again.stderr.contains("adopted"), "{}", again.text);
+
+    // A later client-side `kubectl apply` still works, and kstatus takes its fields back.
+    kubectl_apply(&ctx, &ordinary_app("v3", false));
+    assert_eq!(web_env(&ctx).await, env_of(&[("RELEASE", "v3")]));
+    let back = ctx.apply(&ordinary_app("v4", false), &["--stabilization", "1s"]);
+    assert_eq!(back.code, Some(0), "{}", back.text);
+    assert!(
+        back.stderr.contains(&format!(
+            "Deployment/web -n {ns}: adopted fields from kubectl-client-side-apply"
+        )),
+        "{}",
+        back.text
+    );
+    assert_eq!(web_env(&ctx).await, env_of(&[("RELEASE", "v4")]));
+}
+
+async fn adopt_none_keeps_the_kubectl_conflict(ctx: TestContext) {
+    kubectl_apply(&ctx, &ordinary_app("v1", false));
+    let v2 = ordinary_app("v2", false);
+
+    let refused = ctx.apply(&v2, &["--adopt", "none"]);
+    assert_eq!(refused.code, Some(4), "{}", refused.text);
+    assert!(
+        refused
+            .stderr
+            .contains("conflict with \"kubectl-client-side-apply\""),
+        "names kubectl's manager: {}",
+        refused.text
+    );
+    assert!(!refused.stderr.contains("adopted"), "{}", refused.text);
+
+    // A server dry run says what a real run would adopt, and changes nothing.
+    let dry = ctx.apply(&v2, &["--dry-run", "server"]);
+    assert_eq!(dry.code, Some(0), "{}", dry.text);
+    assert!(
+        dry.stderr.contains(&format!(
+            "Deployment/web -n {}: would adopt fields from kubectl-client-side-apply",
+            ctx.namespace
+        )),
+        "{}",
+        dry.text
+    );
+    assert_eq!(web_env(&ctx).await, env_of(&[("RELEASE", "v1")]));
+    assert!(
+        web_managers(&ctx)
+            .await
+            .contains(&"kubectl-client-side-apply".to_string())
+    );
+}
+
+async fn other_managers_still_conflict(ctx: TestContext) {
+    kubectl_apply(
+        &ctx,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: slow\n",
+    );
+    let configmaps = Api::<ConfigMap>::namespaced(ctx.client.clone(), &ctx.namespace);
+    let theirs = serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "settings"}, "data": {"team": "blue"}
+    });
+    configmaps
+        .patch(
+            "settings",
+            &PatchParams::apply("other-team"),
+            &Patch::Apply(&theirs),
+        )
+        .await
+        .expect("the other team applies its field");
+
+    // `mode` is kubectl's (adoptable), `team` is other-team's: the conflict stands, nothing is
+    // adopted.
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  \
+                    mode: fast\n  team: red\n";
+    let run = ctx.apply(manifest, &[]);
+    assert_eq!(run.code, Some(4), "{}", run.text);
+    assert!(
+        run.stderr.contains("with \"other-team\""),
+        "names the other manager: {}",
+        run.text
+    );
+    assert!(run.stderr.contains("--force-conflicts"), "{}", run.text);
+    let settings = configmaps.get("settings").await.unwrap();
+    let managers: Vec<String> = settings
+        .metadata
+        .managed_fields
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|entry| entry.manager)
+        .collect();
+    assert!(
+        managers.contains(&"kubectl-client-side-apply".to_string()),
+        "nothing adopted: {managers:?}"
+    );
+    assert_eq!(settings.data.unwrap()["mode"], "slow");
+
+    // Agreeing with other-team leaves only kubectl's field in the way: adopted.
+    let agreed = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  \
+                  mode: fast\n  team: blue\n";
+    let run = ctx.apply(agreed, &["--stabilization", "0"]);
+    assert_eq!(run.code, Some(0), "{}", run.text);
+    assert!(
+        run.stderr
+            .contains("adopted fields from kubectl-client-side-apply"),
+        "{}",
+        run.text
+    );
+    assert_eq!(
+        configmaps.get("settings").await.unwrap().data.unwrap()["mode"],
+        "fast"
+    );
+}
+
+/// Objects created before server-side apply existed (or whose managedFields were cleared) have
+/// none: the server then names their fields `before-first-apply`. kstatus takes only the fields
+/// its manifest changes, never the Service's allocated cluster IP.
+async fn takes_over_objects_from_before_server_side_apply(ctx: TestContext) {
+    let v1 = ordinary_app("v1", false);
+    let (deployment, service) = v1.split_once("---\n").unwrap();
+    create::<Deployment>(&ctx, deployment).await;
+    create::<Service>(&ctx, service).await;
+    // A list with one empty entry is the API's way to say "no managedFields".
+    let clear = || {
+        let patch = serde_json::json!([
+            {"op": "replace", "path": "/metadata/managedFields", "value": [{}]}
+        ]);
+        Patch::<()>::Json(serde_json::from_value(patch).unwrap())
+    };
+    let deployments = Api::<Deployment>::namespaced(ctx.client.clone(), &ctx.namespace);
+    let services = Api::<Service>::namespaced(ctx.client.clone(), &ctx.namespace);
+    let params = PatchParams::default();
+    deployments
+        .patch("web", &params, &clear())
+        .await
+        .expect("clearing the Deployment's managedFields");
+    services
+        .patch("web", &params, &clear())
+        .await
+        .expect("clearing the Service's managedFields");
+    let cluster_ip = services.get("web").await.unwrap().spec.unwrap().cluster_ip;
+    assert!(cluster_ip.is_some());
+
+    let run = ctx.apply(&ordinary_app("v2", false), &["--stabilization", "1s"]);
+    assert_eq!(run.code, Some(0), "{}", run.text);
+    assert!(
+        run.stderr.contains(&format!(
+            "Deployment/web -n {}: adopted fields from before-first-apply",
+            ctx.namespace
+        )),
+        "{}",
+        run.text
+    );
+    assert_eq!(web_env(&ctx).await, env_of(&[("RELEASE", "v2")]));
+    let again = ctx.apply(&ordinary_app("v2", false), &["--stabilization", "1s"]);
+    assert_eq!(again.code, Some(0), "{}", again.text);
+    assert_eq!(
+        services.get("web").await.unwrap().spec.unwrap().cluster_ip,
+        cluster_ip
+    );
 }

@@ -4,6 +4,7 @@
 //! stopped at the end if this run started it; set KSTATUS_E2E_KUBECONFIG to use another cluster.
 
 mod apply;
+mod events;
 mod smoke;
 mod support;
 mod watch;
@@ -15,6 +16,7 @@ fn main() -> ExitCode {
     let mut trials = smoke::trials();
     trials.extend(apply::trials());
     trials.extend(watch::trials());
+    trials.extend(events::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

@@ -2,6 +2,7 @@
 //! and a message. Pure functions; the decision table is status-rules.md §14.
 
 mod batch;
+mod events;
 mod other;
 mod pod;
 mod workloads;
@@ -14,6 +15,7 @@ use super::children::Store;
 use super::json;
 use super::model::{Detail, ObjectKey, ObjectStatus};
 
+pub use events::blocking_warning;
 pub use pod::{PodAssessment, PodCause, assess_pod, is_hard_waiting_reason};
 
 /// Facts about pods that only the run's history can tell; the tracker maintains them.
@@ -24,6 +26,9 @@ pub struct PodFacts {
     /// The last hard waiting reason seen per (pod UID, container name), so a container that is
     /// briefly Running between crashes is still described by the reason it keeps returning to.
     pub recent_reasons: HashMap<(String, String), String>,
+    /// UIDs of objects whose blocking Warning event ([`blocking_warning`]) has stood for the
+    /// stabilization window: an Error now, not something a retry may still fix.
+    pub warnings_overdue: HashSet<String>,
 }
 
 /// Everything a rule may consult besides the object itself.
@@ -79,7 +84,7 @@ pub fn evaluate(object: &Value, ctx: &Context) -> ObjectStatus {
     if json::is_terminating(object) {
         return terminating(object, &key);
     }
-    by_kind(object, &key, ctx)
+    events::with_create_failure(object, &key, by_kind(object, &key, ctx), ctx)
 }
 
 fn terminating(object: &Value, key: &ObjectKey) -> ObjectStatus {

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::Context;
+use super::events;
 use crate::engine::json;
 use crate::engine::model::{
     Chain, ChainLink, ChildSummary, ContainerDetail, ContainerRole, ContainerState, ObjectStatus,
@@ -67,6 +68,9 @@ pub enum PodCause {
     Replaceable,
     /// The scheduler cannot place the pod.
     Unschedulable,
+    /// The pod's volumes or sandbox cannot be set up (reported only by Warning events); an
+    /// Error once that has lasted, progress until then.
+    PodSetup,
 }
 
 /// The verdict on one pod, with what a parent needs to describe it.
@@ -160,6 +164,9 @@ pub fn assess_pod(pod: &Value, ctx: &Context) -> PodAssessment {
     }
     if let Some(scheduling) = scheduling(pod, ctx) {
         return scheduling;
+    }
+    if let Some(setup) = setup_failure(pod, ctx) {
+        return setup;
     }
     if json::condition(pod, "Ready").is_some_and(|ready| ready.is_true()) {
         if restart_policy(pod) == "Always" || is_owned(pod) {
@@ -412,6 +419,22 @@ fn failed_pod(pod: &Value, containers: &[Container]) -> PodAssessment {
     let reason = if reason.is_empty() { "Failed" } else { reason };
     PodAssessment::new(Status::Error, PodCause::PodFailed, reason)
         .with_message(format!("Pod failed: {}", describe(reason)))
+}
+
+/// Volume and sandbox failures reach the API only as Warning events, while the containers wait
+/// in ContainerCreating. The kubelet retries (a Secret created a moment later is mounted on the
+/// next try), so such an event is an Error only once it has lasted; until then it is progress.
+fn setup_failure(pod: &Value, ctx: &Context) -> Option<PodAssessment> {
+    let warning = events::blocking_warning(pod, ctx.store)?;
+    let status = if events::has_lasted(pod, ctx) {
+        Status::Error
+    } else {
+        Status::InProgress
+    };
+    Some(
+        PodAssessment::new(status, PodCause::PodSetup, warning.reason)
+            .with_message(warning.describe()),
+    )
 }
 
 fn scheduling(pod: &Value, ctx: &Context) -> Option<PodAssessment> {

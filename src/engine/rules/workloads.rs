@@ -1,5 +1,6 @@
-//! Deployment, ReplicaSet, StatefulSet and DaemonSet: controller counters in kubectl's wording,
-//! plus the pods of the current revision, whose hard errors fail the parent.
+//! Deployment, ReplicaSet, StatefulSet and DaemonSet: controller counters in kubectl's wording
+//! (counts always as "N of M"), plus the pods of the current revision, whose hard errors fail
+//! the parent.
 
 use serde_json::Value;
 
@@ -222,7 +223,7 @@ fn replica_set_counters(object: &Value, ctx: &Context) -> ObjectStatus {
         ))
     } else if total > desired {
         ObjectStatus::in_progress(format!(
-            "Waiting for {} pods to terminate...",
+            "Waiting for {} of {total} pods to terminate...",
             total - desired
         ))
     } else {
@@ -277,17 +278,15 @@ pub fn stateful_set(object: &Value, ctx: &Context) -> ObjectStatus {
 
     let waiting = if ready < desired {
         Some(format!(
-            "Waiting for {} pods to be ready...",
-            desired - ready
+            "Waiting for rollout to finish: {ready} of {desired} pods ready..."
         ))
-    } else if min_ready_seconds > 0 && available.is_some_and(|a| a < desired) {
+    } else if let Some(available) = available.filter(|&a| min_ready_seconds > 0 && a < desired) {
         Some(format!(
-            "Waiting for {} pods to be available...",
-            desired - available.unwrap_or(0)
+            "Waiting for rollout to finish: {available} of {desired} pods available..."
         ))
     } else if total > desired {
         Some(format!(
-            "Waiting for {} pods to terminate...",
+            "Waiting for {} of {total} pods to terminate...",
             total - desired
         ))
     } else if strategy == "OnDelete" {
@@ -653,7 +652,30 @@ mod tests {
         assert!(
             status
                 .message
-                .starts_with("Waiting for 2 pods to be ready...")
+                .starts_with("Waiting for rollout to finish: 1 of 3 pods ready...")
+        );
+    }
+
+    #[test]
+    fn statefulset_says_how_many_of_its_pods_are_ready_and_how_many_terminate() {
+        let one_of_two = fixture!("statefulset-complete.yaml")
+            .replacen("    replicas: 3", "    replicas: 2", 1)
+            .replace("readyReplicas: 3", "readyReplicas: 1");
+        assert!(
+            statefulset(&one_of_two)
+                .message
+                .starts_with("Waiting for rollout to finish: 1 of 2 pods ready...")
+        );
+        let scaled_down =
+            fixture!("statefulset-complete.yaml").replacen("    replicas: 3", "    replicas: 2", 1);
+        let status = statefulset(&scaled_down);
+        assert_eq!(status.status, Status::InProgress);
+        assert!(
+            status
+                .message
+                .starts_with("Waiting for 1 of 3 pods to terminate..."),
+            "{}",
+            status.message
         );
     }
 
@@ -728,7 +750,7 @@ mod tests {
         assert!(
             status
                 .message
-                .starts_with("Waiting for 1 pods to be ready...")
+                .starts_with("Waiting for rollout to finish: 2 of 3 pods ready...")
         );
         assert_eq!(status.children.unwrap().failing, 0);
     }

@@ -605,3 +605,272 @@ fn without_settling_on_error_only_success_settles_and_errors_count_at_the_deadli
         "fixed before the deadline"
     );
 }
+
+const FAILED_MOUNT: &str = fixture!("deployment-pod-failed-mount.yaml");
+
+fn web_deployment() -> ObjectKey {
+    fixture_key("Deployment", "web")
+}
+
+/// The Deployment, ReplicaSet and pod of the failed-mount fixture, without its events.
+fn failed_mount_objects() -> (Vec<Value>, Value) {
+    let (events, objects): (Vec<Value>, Vec<Value>) = load(FAILED_MOUNT)
+        .into_iter()
+        .partition(|o| o["kind"] == "Event");
+    let warning = events
+        .into_iter()
+        .find(|e| e["type"] == "Warning")
+        .expect("a Warning event in the fixture");
+    (objects, warning)
+}
+
+fn tracking_failed_mount(window_secs: u64, objects: Vec<Value>, at_secs: f64) -> Tracker {
+    let mut tracker = Tracker::new(config(window_secs));
+    tracker.track(web_deployment(), Some(1));
+    for object in objects {
+        tracker.apply_event(Event::Added(object), at(at_secs));
+    }
+    tracker
+}
+
+#[test]
+fn a_failed_mount_is_progress_until_it_lasted_the_window_then_an_error_held_for_another() {
+    let (objects, warning) = failed_mount_objects();
+    let mut tracker = tracking_failed_mount(5, objects, 0.5);
+    assert_eq!(status_of(&tracker, &web_deployment()), Status::InProgress);
+    tracker.apply_event(Event::Added(warning.clone()), at(2.0));
+    let status = tracker.status(&web_deployment()).unwrap();
+    assert_eq!(status.status, Status::InProgress, "a retry may still work");
+    assert!(status.message.contains("FailedMount"), "{}", status.message);
+    assert_eq!(tracker.next_wakeup(), Some(at(7.0)), "when it has lasted");
+    tracker.tick(at(6.9));
+    assert_eq!(status_of(&tracker, &web_deployment()), Status::InProgress);
+    tracker.tick(at(7.0));
+    let status = tracker.status(&web_deployment()).unwrap();
+    assert_eq!(status.status, Status::Error);
+    assert!(
+        status.message.contains("FailedMount") && status.message.contains("absent-secret"),
+        "{}",
+        status.message
+    );
+    // The kubelet repeats it: a rising count changes nothing.
+    let mut repeated = warning;
+    repeated["count"] = 5.into();
+    repeated["lastTimestamp"] = "2024-05-02T09:12:40Z".into();
+    tracker.apply_event(Event::Modified(repeated), at(9.0));
+    tracker.tick(at(11.9));
+    assert!(tracker.verdict().is_none());
+    tracker.tick(at(12.0));
+    let verdict = tracker.verdict().expect("the error held for the window");
+    assert_eq!(verdict.outcome, Outcome::Error);
+    assert_eq!(verdict.failed, vec![web_deployment()]);
+}
+
+#[test]
+fn a_failed_mount_that_works_on_a_retry_within_the_window_is_not_a_failure() {
+    let (objects, warning) = failed_mount_objects();
+    let mut pod = objects.iter().find(|o| o["kind"] == "Pod").unwrap().clone();
+    let mut tracker = tracking_failed_mount(5, objects, 0.5);
+    tracker.apply_event(Event::Added(warning), at(1.0));
+    // The Secret appeared: the kubelet's next try mounts it and the container starts.
+    pod["status"]["containerStatuses"][0]["state"] =
+        serde_json::json!({"running": {"startedAt": "2024-05-02T09:12:34Z"}});
+    tracker.apply_event(Event::Modified(pod), at(4.0));
+    let status = tracker.status(&web_deployment()).unwrap();
+    assert!(
+        !status.message.contains("FailedMount"),
+        "{}",
+        status.message
+    );
+    tracker.tick(at(6.0));
+    tracker.tick(at(20.0));
+    assert_eq!(status_of(&tracker, &web_deployment()), Status::InProgress);
+    assert!(tracker.verdict().is_none(), "never an Error");
+}
+
+#[test]
+fn window_zero_makes_a_failed_mount_an_error_at_once() {
+    let (objects, warning) = failed_mount_objects();
+    let mut tracker = tracking_failed_mount(0, objects, 0.5);
+    tracker.apply_event(Event::Added(warning), at(1.0));
+    let verdict = tracker.verdict().expect("no debouncing asked for");
+    assert_eq!((verdict.outcome, verdict.at), (Outcome::Error, at(1.0)));
+}
+
+#[test]
+fn an_event_arriving_before_its_pod_is_timed_from_when_the_pod_is_seen() {
+    let (objects, warning) = failed_mount_objects();
+    let mut tracker = Tracker::new(config(5));
+    tracker.track(web_deployment(), Some(1));
+    tracker.apply_event(Event::Added(warning), at(0.1));
+    for object in objects {
+        tracker.apply_event(Event::Added(object), at(0.5));
+    }
+    tracker.tick(at(5.4));
+    assert_eq!(status_of(&tracker, &web_deployment()), Status::InProgress);
+    tracker.tick(at(5.5));
+    assert_eq!(status_of(&tracker, &web_deployment()), Status::Error);
+}
+
+#[test]
+fn a_deleted_event_no_longer_counts() {
+    let (objects, warning) = failed_mount_objects();
+    let mut tracker = tracking_failed_mount(5, objects, 0.5);
+    tracker.apply_event(Event::Added(warning.clone()), at(1.0));
+    tracker.tick(at(6.0));
+    assert_eq!(status_of(&tracker, &web_deployment()), Status::Error);
+    // A relist reports only the identity of what was deleted.
+    let identity = serde_json::json!({"apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": warning["metadata"]["name"], "namespace": "shop",
+                     "uid": warning["metadata"]["uid"]}});
+    tracker.apply_event(Event::Deleted(identity), at(7.0));
+    let status = tracker.status(&web_deployment()).unwrap();
+    assert_eq!(status.status, Status::InProgress);
+    assert!(
+        !status.message.contains("FailedMount"),
+        "{}",
+        status.message
+    );
+}
+
+#[test]
+fn a_pod_created_after_a_create_failure_stops_its_clock() {
+    let objects = load(fixture!("statefulset-failed-create-quota.yaml"));
+    let key = fixture_key("StatefulSet", "db");
+    let mut tracker = Tracker::new(config(5));
+    tracker.track(key.clone(), Some(1));
+    for object in objects {
+        tracker.apply_event(Event::Added(object), at(0.5));
+    }
+    let status = tracker.status(&key).unwrap();
+    assert_eq!(status.status, Status::InProgress);
+    assert!(
+        status.message.contains("exceeded quota"),
+        "{}",
+        status.message
+    );
+    // The quota was raised: db-0 is created.
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "db-0", "namespace": "shop", "uid": "db-0-uid",
+                     "creationTimestamp": "2024-05-02T09:20:09Z",
+                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet",
+                         "name": "db", "controller": true,
+                         "uid": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}]},
+        "status": {"phase": "Pending"}});
+    tracker.apply_event(Event::Added(pod), at(3.0));
+    tracker.tick(at(10.0));
+    let status = tracker.status(&key).unwrap();
+    assert_eq!(status.status, Status::InProgress);
+    assert!(
+        !status.message.contains("FailedCreate"),
+        "{}",
+        status.message
+    );
+}
+
+#[test]
+fn related_objects_are_the_object_its_descendants_and_their_claims() {
+    let (mut objects, _) = failed_mount_objects();
+    let pod = objects.iter_mut().find(|o| o["kind"] == "Pod").unwrap();
+    pod["spec"]["volumes"].as_array_mut().unwrap().push(
+        serde_json::json!({"name": "data", "persistentVolumeClaim": {"claimName": "data-web"}}),
+    );
+    let mut tracker = Tracker::new(config(5));
+    tracker.track(web_deployment(), Some(1));
+    for object in objects {
+        tracker.apply_event(Event::Added(object), at(0.5));
+    }
+    let related = tracker.related_objects(&web_deployment());
+    let expected: Vec<(String, String)> = [
+        ("Deployment", "web"),
+        ("PersistentVolumeClaim", "data-web"),
+        ("Pod", "web-6b8f7d9c4d-x7k2m"),
+        ("ReplicaSet", "web-6b8f7d9c4d"),
+    ]
+    .iter()
+    .map(|(k, n)| (k.to_string(), n.to_string()))
+    .collect();
+    assert_eq!(related, expected);
+}
+
+#[test]
+fn a_lost_connection_holds_the_verdict_and_the_window_starts_again_when_it_is_back() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_READY, 0.0);
+    tracker.connection_lost(
+        "watch of pods in namespace shop failed: connection refused",
+        at(4.0),
+    );
+    let snapshot = tracker.snapshot(at(5.0));
+    assert_eq!(snapshot.window_left, None, "no window while disconnected");
+    assert_eq!(snapshot.connection.lost_since, Some(at(4.0)));
+    assert_eq!(snapshot.connection.losses, 1);
+    tracker.tick(at(10.0));
+    assert!(
+        tracker.verdict().is_none(),
+        "no Success from what may be stale"
+    );
+    tracker.tick(at(20.0));
+    assert!(tracker.verdict().is_none());
+    tracker.connection_restored(at(21.0));
+    let snapshot = tracker.snapshot(at(21.0));
+    assert_eq!(snapshot.connection.lost_since, None);
+    assert_eq!(snapshot.connection.last_outage, Some((at(4.0), at(21.0))));
+    assert_eq!(snapshot.window_left, Some(Duration::from_secs(10)));
+    tracker.tick(at(30.9));
+    assert!(
+        tracker.verdict().is_none(),
+        "a whole window after it is back"
+    );
+    tracker.tick(at(31.0));
+    let verdict = tracker.verdict().unwrap();
+    assert_eq!((verdict.outcome, verdict.at), (Outcome::Success, at(31.0)));
+}
+
+#[test]
+fn a_second_failing_watch_does_not_count_as_another_loss() {
+    let mut tracker = tracking_pod(10);
+    tracker.connection_lost("first", at(1.0));
+    tracker.connection_lost("second", at(2.0));
+    let connection = tracker.snapshot(at(3.0)).connection;
+    assert_eq!(connection.losses, 1);
+    assert_eq!(connection.lost_since, Some(at(1.0)));
+    assert_eq!(connection.last_error.as_deref(), Some("first"));
+}
+
+#[test]
+fn an_error_seen_before_the_loss_is_not_the_verdict_until_it_held_after_the_return() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_CRASHLOOP, 0.0);
+    tracker.connection_lost("connection refused", at(5.0));
+    tracker.tick(at(10.0));
+    assert!(tracker.verdict().is_none());
+    tracker.connection_restored(at(12.0));
+    tracker.tick(at(21.9));
+    assert!(tracker.verdict().is_none());
+    tracker.tick(at(22.0));
+    assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Error);
+}
+
+#[test]
+fn the_deadline_applies_while_disconnected_and_never_gives_success() {
+    let mut tracker = Tracker::new(Config {
+        timeout: Some(Duration::from_secs(30)),
+        ..config(10)
+    });
+    tracker.track(pod_key(), None);
+    feed(&mut tracker, POD_CREATING, 0.0);
+    feed(&mut tracker, POD_READY, 15.0);
+    tracker.connection_lost("connection refused", at(18.0));
+    assert_eq!(tracker.next_wakeup(), Some(at(30.0)), "only the deadline");
+    tracker.tick(at(30.0));
+    let verdict = tracker.verdict().expect("the deadline still applies");
+    assert_eq!(verdict.outcome, Outcome::TimedOut);
+    assert!(
+        verdict
+            .reason
+            .contains("the connection to the API server has been lost since 18.0s"),
+        "{}",
+        verdict.reason
+    );
+}

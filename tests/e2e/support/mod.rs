@@ -2,12 +2,15 @@
 //! unprivileged user, running the real kstatus binary, and bounded waits.
 
 pub mod cluster;
+pub mod kubectl;
+pub mod pods;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::pin::Pin;
 use std::process::Output;
+use std::sync::{PoisonError, RwLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -27,6 +30,9 @@ pub struct TestContext {
     pub client: Client,
 }
 
+/// Tests share the cluster; one that disrupts it for the others runs alone (see [`e2e_alone`]).
+static CLUSTER_USE: RwLock<()> = RwLock::new(());
+
 /// A test that needs a cluster. The body runs on its own single-threaded runtime; the namespace
 /// is deleted afterwards whether the body passed or panicked.
 pub fn e2e<F, Fut>(name: &'static str, body: F) -> Trial
@@ -35,27 +41,49 @@ where
     Fut: Future<Output = ()>,
 {
     Trial::test(name, move || {
-        let cluster = cluster::get().map_err(|err| Failed::from(format!("no cluster: {err}")))?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|err| Failed::from(err.to_string()))?;
-        runtime.block_on(async move {
-            let namespace = namespace_name(name);
-            let admin = client_for(&cluster.kubeconfig, None, &namespace).await;
-            create_namespace(&admin, &namespace).await?;
-            let ctx = TestContext {
-                cluster,
-                namespace: namespace.clone(),
-                client: admin.clone(),
-            };
-            let outcome = CatchPanic(Box::pin(body(ctx))).await;
-            let _ = std::fs::remove_dir_all(manifest_dir(&namespace));
-            let _ = Api::<Namespace>::all(admin)
-                .delete(&namespace, &DeleteParams::background())
-                .await;
-            outcome
-        })
+        let _shared = CLUSTER_USE.read().unwrap_or_else(PoisonError::into_inner);
+        run_test(name, body)
+    })
+}
+
+/// A test that disrupts the cluster for every other test (it restarts the API server): it waits
+/// for the tests under way to finish, and the others wait for it.
+pub fn e2e_alone<F, Fut>(name: &'static str, body: F) -> Trial
+where
+    F: FnOnce(TestContext) -> Fut + Send + 'static,
+    Fut: Future<Output = ()>,
+{
+    Trial::test(name, move || {
+        let _alone = CLUSTER_USE.write().unwrap_or_else(PoisonError::into_inner);
+        run_test(name, body)
+    })
+}
+
+fn run_test<F, Fut>(name: &'static str, body: F) -> Result<(), Failed>
+where
+    F: FnOnce(TestContext) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let cluster = cluster::get().map_err(|err| Failed::from(format!("no cluster: {err}")))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Failed::from(err.to_string()))?;
+    runtime.block_on(async move {
+        let namespace = namespace_name(name);
+        let admin = client_for(&cluster.kubeconfig, None, &namespace).await;
+        create_namespace(&admin, &namespace).await?;
+        let ctx = TestContext {
+            cluster,
+            namespace: namespace.clone(),
+            client: admin.clone(),
+        };
+        let outcome = CatchPanic(Box::pin(body(ctx))).await;
+        let _ = std::fs::remove_dir_all(manifest_dir(&namespace));
+        let _ = Api::<Namespace>::all(admin)
+            .delete(&namespace, &DeleteParams::background())
+            .await;
+        outcome
     })
 }
 
@@ -215,6 +243,32 @@ impl TestContext {
         .await
     }
 
+    /// `kstatus apply -n <namespace> -f app.yaml --progress plain <extra>` with `manifest`
+    /// written to app.yaml.
+    pub fn apply(&self, manifest: &str, extra: &[&str]) -> Run {
+        let path = self.manifest("app.yaml", manifest);
+        let path = path.to_str().expect("a UTF-8 temporary path");
+        let mut args = vec![
+            "apply",
+            "-n",
+            &self.namespace,
+            "-f",
+            path,
+            "--progress",
+            "plain",
+        ];
+        args.extend_from_slice(extra);
+        let started = Instant::now();
+        let output = self.kstatus(&args, None);
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            elapsed: started.elapsed(),
+            text: describe(&output),
+        }
+    }
+
     /// Writes `content` to a temporary manifest file for this test and returns its path; the
     /// directory is removed when the test ends.
     pub fn manifest(&self, name: &str, content: &str) -> std::path::PathBuf {
@@ -223,6 +277,23 @@ impl TestContext {
         let path = dir.join(name);
         std::fs::write(&path, content).expect("writing a manifest");
         path
+    }
+}
+
+/// A finished kstatus run: exit code, stdout, stderr, and how long it took.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+    /// Both streams with the exit code, for assertion messages.
+    pub text: String,
+}
+
+impl Run {
+    /// stdout and stderr together.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
     }
 }
 

@@ -376,13 +376,19 @@ real_node_stop() {
         done
     done
 
-    # Network: the netns takes the bridge and its veth end with it; the host end goes too.
-    ip netns del "$NODE_NETNS" 2>/dev/null || true
-    ip link del "$NODE_VETH_HOST" 2>/dev/null || true
-
     if [[ -f $STATE_DIR/sysctls.saved ]]; then
         sysctl -q -p "$STATE_DIR/sysctls.saved" >/dev/null 2>&1 || true
     fi
+
+    # Network: the netns takes the bridge and its veth end with it; the host end goes too. A
+    # process still in it (a shim that would not die) keeps the netns, so `leftovers` shows it.
+    mapfile -t pids < <(netns_pids)
+    if ((${#pids[@]})); then
+        log "processes still in netns $NODE_NETNS: ${pids[*]}; keeping it"
+        return 0
+    fi
+    ip netns del "$NODE_NETNS" 2>/dev/null || true
+    ip link del "$NODE_VETH_HOST" 2>/dev/null || true
 }
 
 # What of the node is still on this machine (empty when nothing is): for `down` and tests.

@@ -9,6 +9,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use base64::Engine;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ManifestProblem};
@@ -627,29 +628,16 @@ pub fn secret_values(manifests: &[Manifest]) -> Vec<String> {
 }
 
 /// Standard base64 with padding, as Kubernetes uses for Secret data; None when invalid or not
-/// UTF-8 (binary values cannot appear in printed text as such).
+/// UTF-8 (binary values cannot appear in printed text as such). Line breaks are skipped, as
+/// the API server skips them (a long value may be wrapped in a YAML block scalar).
 fn decode_base64(encoded: &str) -> Option<String> {
-    let mut bits: u32 = 0;
-    let mut bit_count = 0;
-    let mut bytes = Vec::with_capacity(encoded.len() * 3 / 4);
-    for c in encoded.bytes().filter(|c| !c.is_ascii_whitespace()) {
-        let sextet = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(sextet);
-        bit_count += 6;
-        if bit_count >= 8 {
-            bit_count -= 8;
-            bytes.push((bits >> bit_count) as u8);
-            bits &= (1 << bit_count) - 1;
-        }
-    }
+    let compact: String = encoded
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()?;
     String::from_utf8(bytes).ok()
 }
 

@@ -35,7 +35,7 @@ pub struct ApplyRequest {
 /// What applying one object did.
 #[derive(Debug, Clone)]
 pub struct Applied {
-    /// The server's view of the object (without managedFields).
+    /// The server's view of the object, without the fields [`strip_unread_fields`] drops.
     pub object: Value,
     /// The field managers whose fields kstatus adopted (in a dry run: would adopt).
     pub adopted: Vec<String>,
@@ -84,7 +84,7 @@ pub async fn apply_one(
     } else {
         adopt::settle(&api, &request.name, &body, options, first).await?
     };
-    strip_noise(&mut applied.object);
+    strip_unread_fields(&mut applied.object);
     Ok(applied)
 }
 
@@ -127,9 +127,11 @@ pub(super) async fn send(
     serde_json::to_value(applied).map_err(kube::Error::SerdeError)
 }
 
-/// Removes fields that are large and never used for status: managedFields and the
-/// last-applied-configuration annotation (which may hold Secret data).
-pub fn strip_noise(object: &mut Value) {
+/// Removes, from every object the cluster returns, what kstatus never reads: managedFields and
+/// the last-applied-configuration annotation (large, and the annotation may quote Secret data),
+/// and a Secret's payload, so that no Secret value is held past this point and none can reach
+/// a message.
+pub fn strip_unread_fields(object: &mut Value) {
     if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
         metadata.remove("managedFields");
         if let Some(annotations) = metadata
@@ -138,5 +140,37 @@ pub fn strip_noise(object: &mut Value) {
         {
             annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
         }
+    }
+    let is_secret = object["apiVersion"] == "v1" && object["kind"] == "Secret";
+    if is_secret && let Some(fields) = object.as_object_mut() {
+        fields.remove("data");
+        fields.remove("stringData");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_payload_and_managed_fields_are_dropped_on_ingest() {
+        let mut secret = serde_json::json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "shop", "managedFields": [{"manager": "kstatus"}],
+                         "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}},
+            "data": {"password": "aHVudGVyMg=="}, "stringData": {"token": "hunter2"}});
+        strip_unread_fields(&mut secret);
+        assert!(secret.get("data").is_none() && secret.get("stringData").is_none());
+        assert!(secret["metadata"].get("managedFields").is_none());
+        assert_eq!(secret["metadata"]["annotations"], serde_json::json!({}));
+    }
+
+    #[test]
+    fn only_a_core_secret_loses_its_data() {
+        let mut config_map = serde_json::json!({
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"},
+            "data": {"mode": "fast"}});
+        strip_unread_fields(&mut config_map);
+        assert_eq!(config_map["data"]["mode"], "fast");
     }
 }

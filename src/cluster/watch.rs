@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
 
-use super::apply::strip_noise;
+use super::apply::strip_unread_fields;
 use super::discovery::Resource;
 
 /// What one watch covers.
@@ -193,7 +193,7 @@ fn to_value(mut object: DynamicObject, types: &TypeMeta) -> Value {
         object.types = Some(types.clone());
     }
     let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
-    strip_noise(&mut value);
+    strip_unread_fields(&mut value);
     value
 }
 

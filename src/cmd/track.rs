@@ -114,7 +114,6 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
         stabilization: plan.stabilization,
         timeout: plan.timeout,
         wait_for_jobs: plan.wait_for_jobs,
-        unschedulable_grace: None,
         settle_on_error: plan.settle_on_error,
     });
     let now = || Moment(plan.started.elapsed());
@@ -531,9 +530,18 @@ async fn gather_failures(
 mod tests {
     use super::*;
 
+    fn config() -> Config {
+        Config {
+            stabilization: Duration::from_secs(10),
+            timeout: Some(Duration::from_secs(300)),
+            wait_for_jobs: true,
+            settle_on_error: true,
+        }
+    }
+
     #[test]
     fn an_interruption_says_what_stopped_the_run_once() {
-        let tracker = Tracker::new(Config::default());
+        let tracker = Tracker::new(config());
         let snapshot = tracker.snapshot(Moment(Duration::from_secs(6)));
         let (exit, outcome, reason) =
             conclude(&End::Signal(Exit::Interrupted), &tracker, &snapshot);

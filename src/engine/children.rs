@@ -18,8 +18,6 @@ pub const TEMPLATE_GENERATION_LABEL: &str = "pod-template-generation";
 /// Annotation the DaemonSet controller keeps on the DaemonSet with its template generation.
 pub const DAEMONSET_TEMPLATE_GENERATION: &str = "deprecated.daemonset.template.generation";
 
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
-
 /// The latest snapshot of every object the engine has been shown, indexed by key, by UID, by
 /// owner UID, and (for Events) by the UID of the object they are about. Children and events may
 /// arrive before the objects they belong to, so everything is kept.
@@ -45,12 +43,9 @@ impl Store {
         store
     }
 
-    /// Stores the latest snapshot of an object and returns its key. Managed fields, the
-    /// last-applied annotation and Secret payloads are dropped on the way in: they are large,
-    /// never needed for status, and Secret values must never reach a message.
-    pub fn upsert(&mut self, mut object: Value) -> Option<ObjectKey> {
+    /// Stores the latest snapshot of an object and returns its key.
+    pub fn upsert(&mut self, object: Value) -> Option<ObjectKey> {
         let key = ObjectKey::of(&object)?;
-        slim(&mut object, &key);
         if let Some(previous) = self.objects.remove(&key) {
             self.unindex(&key, &previous);
         }
@@ -114,14 +109,6 @@ impl Store {
 
     pub fn get(&self, key: &ObjectKey) -> Option<&Value> {
         self.objects.get(key)
-    }
-
-    pub fn by_uid(&self, uid: &str) -> Option<&Value> {
-        self.objects.get(self.keys_by_uid.get(uid)?)
-    }
-
-    pub fn key_of_uid(&self, uid: &str) -> Option<&ObjectKey> {
-        self.keys_by_uid.get(uid)
     }
 
     pub fn len(&self) -> usize {
@@ -192,25 +179,6 @@ fn owner_uids(object: &Value) -> impl Iterator<Item = &str> {
     json::array_at(object, &["metadata", "ownerReferences"])
         .iter()
         .filter_map(|reference| json::str_at(reference, &["uid"]))
-}
-
-fn slim(object: &mut Value, key: &ObjectKey) {
-    if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
-        metadata.remove("managedFields");
-        if let Some(annotations) = metadata
-            .get_mut("annotations")
-            .and_then(Value::as_object_mut)
-        {
-            annotations.remove(LAST_APPLIED);
-        }
-    }
-    if key.group.is_empty()
-        && key.kind == "Secret"
-        && let Some(fields) = object.as_object_mut()
-    {
-        fields.remove("data");
-        fields.remove("stringData");
-    }
 }
 
 fn revision(object: &Value) -> Option<i64> {
@@ -315,19 +283,6 @@ mod tests {
         let store = Store::from_objects(load(DS));
         let ds = find(&store, "DaemonSet", "agent");
         assert_eq!(names(&current_daemonset_pods(&store, ds)), ["agent-n7k2p"]);
-    }
-
-    #[test]
-    fn secret_payload_and_managed_fields_are_dropped_on_ingest() {
-        let secret = serde_json::json!({
-            "apiVersion": "v1", "kind": "Secret",
-            "metadata": {"name": "db", "namespace": "shop", "managedFields": [{"manager": "kstatus"}]},
-            "data": {"password": "aHVudGVyMg=="}, "stringData": {"token": "hunter2"}});
-        let mut store = Store::new();
-        let key = store.upsert(secret).unwrap();
-        let stored = store.get(&key).unwrap();
-        assert!(stored.get("data").is_none() && stored.get("stringData").is_none());
-        assert!(json::at(stored, &["metadata", "managedFields"]).is_none());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! # Using it
 //!
 //! A run creates one [`Tracker`] with a [`Config`] (stabilization window, deadline,
-//! `wait_for_jobs`, unschedulable grace), then:
+//! `wait_for_jobs`, whether an Error settles the run), then:
 //!
 //! - [`Tracker::track`]`(key, generation)` for every applied object, with the generation the
 //!   apply response returned (watch mode may track and [`Tracker::untrack`] at any time);

@@ -19,10 +19,6 @@ impl Moment {
         Moment(Duration::from_secs_f64(secs))
     }
 
-    pub fn from_millis(millis: u64) -> Moment {
-        Moment(Duration::from_millis(millis))
-    }
-
     /// Time elapsed since `earlier`, zero if `earlier` is in the future.
     pub fn since(self, earlier: Moment) -> Duration {
         self.0.saturating_sub(earlier.0)

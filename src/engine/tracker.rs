@@ -25,24 +25,9 @@ pub struct Config {
     pub timeout: Option<Duration>,
     /// Whether Jobs must complete (true) or count as Success once created (false).
     pub wait_for_jobs: bool,
-    /// How long a pod may stay Unschedulable before it is an Error; `None` never escalates
-    /// (cluster autoscalers may take minutes to add a node).
-    pub unschedulable_grace: Option<Duration>,
     /// Whether an Error settles the run (apply, `watch --until settled`) or only all-Success
     /// does (`watch --until success`: errors may still be fixed before the deadline).
     pub settle_on_error: bool,
-}
-
-impl Default for Config {
-    fn default() -> Config {
-        Config {
-            stabilization: Duration::from_secs(10),
-            timeout: Some(Duration::from_secs(300)),
-            wait_for_jobs: true,
-            unschedulable_grace: None,
-            settle_on_error: true,
-        }
-    }
 }
 
 /// A change reported by a watch. Added and Modified are handled alike: both carry the latest
@@ -101,7 +86,6 @@ pub struct Tracker {
     config: Config,
     store: Store,
     facts: PodFacts,
-    unschedulable_since: HashMap<String, Moment>,
     /// Containers that crashed and are ready again: since when, per (pod uid, container). They
     /// count as recovered only once ready for [`Tracker::recovery_hold`].
     ready_again_since: HashMap<(String, String), Moment>,
@@ -123,7 +107,6 @@ impl Tracker {
             config,
             store: Store::new(),
             facts: PodFacts::default(),
-            unschedulable_since: HashMap::new(),
             ready_again_since: HashMap::new(),
             warned_since: HashMap::new(),
             tracked: Vec::new(),
@@ -134,10 +117,6 @@ impl Tracker {
             latest: Moment::START,
             connection: ConnectionState::default(),
         }
-    }
-
-    pub fn config(&self) -> &Config {
-        &self.config
     }
 
     /// Starts tracking an object, typically right after its apply returned `generation`
@@ -234,11 +213,10 @@ impl Tracker {
         self.after_update(changed, now);
     }
 
-    /// Lets time pass: expires unschedulable graces, Warning events that have stood long enough,
-    /// the stabilization window and the deadline.
+    /// Lets time pass: expires Warning events that have stood long enough, crash recoveries
+    /// that have held, the stabilization window and the deadline.
     pub fn tick(&mut self, now: Moment) {
         self.latest = self.latest.max(now);
-        let overdue = self.overdue_unschedulable(now);
         let warnings_overdue = self.overdue_warnings(now);
         let mut changed = false;
         let recovered: Vec<(String, String)> = self
@@ -251,10 +229,7 @@ impl Tracker {
             self.ready_again_since.remove(key);
             self.facts.recent_reasons.remove(key);
         }
-        if overdue != self.facts.unschedulable_overdue
-            || warnings_overdue != self.facts.warnings_overdue
-            || !recovered.is_empty()
-        {
+        if warnings_overdue != self.facts.warnings_overdue || !recovered.is_empty() {
             let everything: Vec<usize> = (0..self.tracked.len()).collect();
             changed = self.recompute(&everything, now);
         }
@@ -297,8 +272,8 @@ impl Tracker {
             .map(|&position| &self.tracked[position].status)
     }
 
-    /// The earliest moment at which a tick could change something (window end, deadline, an
-    /// unschedulable grace running out), so callers can sleep until then.
+    /// The earliest moment at which a tick could change something (window end, deadline, a
+    /// recovery or a Warning event that has held long enough), so callers can sleep until then.
     pub fn next_wakeup(&self) -> Option<Moment> {
         if self.verdict.is_some() {
             return None;
@@ -307,13 +282,6 @@ impl Tracker {
             .settled_since
             .map(|since| since.after(self.config.stabilization));
         let deadline = self.config.timeout.map(Moment);
-        let grace_end = self.config.unschedulable_grace.and_then(|grace| {
-            self.unschedulable_since
-                .iter()
-                .filter(|(uid, _)| !self.facts.unschedulable_overdue.contains(*uid))
-                .map(|(_, since)| since.after(grace))
-                .min()
-        });
         let recovery_end = self
             .ready_again_since
             .values()
@@ -325,7 +293,7 @@ impl Tracker {
             .filter(|(uid, _)| !self.facts.warnings_overdue.contains(*uid))
             .map(|(_, since)| since.after(self.config.stabilization))
             .min();
-        [window_end, deadline, grace_end, recovery_end, warning_end]
+        [window_end, deadline, recovery_end, warning_end]
             .into_iter()
             .flatten()
             .min()
@@ -433,15 +401,6 @@ impl Tracker {
 
     fn note_pod(&mut self, pod: &Value, now: Moment) {
         let Some(uid) = json::uid(pod) else { return };
-        let unschedulable = json::condition(pod, "PodScheduled")
-            .is_some_and(|c| c.is_false() && c.reason() == "Unschedulable");
-        if unschedulable {
-            self.unschedulable_since
-                .entry(uid.to_string())
-                .or_insert(now);
-        } else {
-            self.unschedulable_since.remove(uid);
-        }
         let statuses = json::array_at(pod, &["status", "initContainerStatuses"])
             .iter()
             .chain(json::array_at(pod, &["status", "containerStatuses"]));
@@ -480,8 +439,6 @@ impl Tracker {
     }
 
     fn forget_pod(&mut self, uid: &str) {
-        self.unschedulable_since.remove(uid);
-        self.facts.unschedulable_overdue.remove(uid);
         self.facts.recent_reasons.retain(|(pod, _), _| pod != uid);
         self.ready_again_since.retain(|(pod, _), _| pod != uid);
     }
@@ -513,20 +470,8 @@ impl Tracker {
             .collect()
     }
 
-    fn overdue_unschedulable(&self, now: Moment) -> HashSet<String> {
-        let Some(grace) = self.config.unschedulable_grace else {
-            return HashSet::new();
-        };
-        self.unschedulable_since
-            .iter()
-            .filter(|(_, since)| now.since(**since) >= grace)
-            .map(|(uid, _)| uid.clone())
-            .collect()
-    }
-
     /// Re-evaluates the given tracked objects; true when any status (not message) changed.
     fn recompute(&mut self, positions: &[usize], now: Moment) -> bool {
-        self.facts.unschedulable_overdue = self.overdue_unschedulable(now);
         self.facts.warnings_overdue = self.overdue_warnings(now);
         let mut changed = false;
         for &position in positions {

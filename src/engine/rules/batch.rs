@@ -13,10 +13,7 @@ use crate::engine::model::{Chain, ChainLink, ChildSummary, ObjectStatus, Status}
 /// A Job pod that cannot start never counts as a failed attempt, so the Job would wait for
 /// activeDeadlineSeconds or forever; that is the Job's failure. Crashes are retried by the Job.
 fn job_pod_failure(cause: PodCause) -> bool {
-    matches!(
-        cause,
-        PodCause::ContainerStart | PodCause::Unschedulable | PodCause::PodSetup
-    )
+    matches!(cause, PodCause::ContainerStart | PodCause::PodSetup)
 }
 
 pub fn job(object: &Value, ctx: &Context) -> ObjectStatus {

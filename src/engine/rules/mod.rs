@@ -21,8 +21,6 @@ pub use pod::{PodAssessment, PodCause, assess_pod, is_hard_waiting_reason};
 /// Facts about pods that only the run's history can tell; the tracker maintains them.
 #[derive(Debug, Default, Clone)]
 pub struct PodFacts {
-    /// UIDs of pods that have been Unschedulable for longer than the configured grace.
-    pub unschedulable_overdue: HashSet<String>,
     /// The last hard waiting reason seen per (pod UID, container name), so a container that is
     /// briefly Running between crashes is still described by the reason it keeps returning to.
     pub recent_reasons: HashMap<(String, String), String>,

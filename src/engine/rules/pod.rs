@@ -162,7 +162,7 @@ pub fn assess_pod(pod: &Value, ctx: &Context) -> PodAssessment {
     {
         return problem;
     }
-    if let Some(scheduling) = scheduling(pod, ctx) {
+    if let Some(scheduling) = scheduling(pod) {
         return scheduling;
     }
     if let Some(setup) = setup_failure(pod, ctx) {
@@ -437,35 +437,18 @@ fn setup_failure(pod: &Value, ctx: &Context) -> Option<PodAssessment> {
     )
 }
 
-fn scheduling(pod: &Value, ctx: &Context) -> Option<PodAssessment> {
+fn scheduling(pod: &Value) -> Option<PodAssessment> {
     let scheduled = json::condition(pod, "PodScheduled")?;
     if !scheduled.is_false() {
         return None;
     }
     let message = scheduled.message.unwrap_or("");
     match scheduled.reason() {
-        "Unschedulable" => {
-            let overdue =
-                json::uid(pod).is_some_and(|uid| ctx.facts.unschedulable_overdue.contains(uid));
-            let text = format!("Unschedulable: {message}");
-            if overdue {
-                Some(
-                    PodAssessment::new(Status::Error, PodCause::Unschedulable, "Unschedulable")
-                        .with_message(format!(
-                            "{text} (still unschedulable after the grace period)"
-                        )),
-                )
-            } else {
-                Some(
-                    PodAssessment::new(
-                        Status::InProgress,
-                        PodCause::Unschedulable,
-                        "Unschedulable",
-                    )
-                    .with_message(text),
-                )
-            }
-        }
+        // Progress until the deadline: a cluster autoscaler may take minutes to add a node.
+        "Unschedulable" => Some(
+            PodAssessment::new(Status::InProgress, PodCause::Unschedulable, "Unschedulable")
+                .with_message(format!("Unschedulable: {message}")),
+        ),
         "SchedulingGated" => Some(PodAssessment::new(
             Status::InProgress,
             PodCause::Normal,
@@ -722,19 +705,6 @@ mod tests {
         assert_eq!(
             verdict.message,
             "Unschedulable: 0/3 nodes are available: 3 Insufficient cpu."
-        );
-    }
-
-    #[test]
-    fn unschedulable_past_the_grace_is_an_error() {
-        let mut facts = PodFacts::default();
-        facts
-            .unschedulable_overdue
-            .insert("9f2d1c3b-7a4e-4d8f-b6c5-1e0a3d2f4b55".into());
-        let verdict = assess_with(fixture!("pod-unschedulable.yaml"), &facts);
-        assert_eq!(
-            (verdict.status, verdict.cause),
-            (Status::Error, PodCause::Unschedulable)
         );
     }
 

@@ -95,8 +95,7 @@ impl<'a> PodsView<'a> {
     }
 }
 
-/// Workload children fail the parent for every hard cause except those a controller repairs,
-/// and Unschedulable only once its grace has run out (the pod reports Error then).
+/// Workload children fail the parent for every hard cause except those a controller repairs.
 fn workload_failure(cause: PodCause) -> bool {
     cause != PodCause::Replaceable && cause != PodCause::Normal
 }

@@ -30,7 +30,6 @@ fn config(window_secs: u64) -> Config {
         stabilization: Duration::from_secs(window_secs),
         timeout: Some(Duration::from_secs(300)),
         wait_for_jobs: true,
-        unschedulable_grace: None,
         settle_on_error: true,
     }
 }
@@ -504,26 +503,7 @@ fn untracking_removes_the_object_from_the_roll_up() {
 }
 
 #[test]
-fn unschedulable_becomes_an_error_only_after_the_grace() {
-    let grace = Config {
-        unschedulable_grace: Some(Duration::from_secs(60)),
-        ..config(0)
-    };
-    let mut tracker = Tracker::new(grace);
-    let key = fixture_key("Pod", "big-7f6d5c4b3-9xk2m");
-    tracker.track(key.clone(), None);
-    tracker.apply_event(Event::Added(one(POD_UNSCHEDULABLE)), at(2.0));
-    assert_eq!(status_of(&tracker, &key), Status::InProgress);
-    assert_eq!(tracker.next_wakeup(), Some(at(62.0)));
-    tracker.tick(at(61.9));
-    assert_eq!(status_of(&tracker, &key), Status::InProgress);
-    tracker.tick(at(62.0));
-    assert_eq!(status_of(&tracker, &key), Status::Error);
-    assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Error);
-}
-
-#[test]
-fn unschedulable_never_escalates_without_a_grace() {
+fn unschedulable_never_escalates() {
     let mut tracker = Tracker::new(Config {
         timeout: None,
         ..config(0)

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod error;
 pub mod exit;
 pub mod manifest;
+pub mod outcome;
 pub mod render;
 pub mod selector;
 pub mod ssa;

@@ -1,22 +1,34 @@
-//! The kstatus binary: parse the command line, set up logging, run, map the outcome to an exit
-//! code.
+//! The kstatus binary: parse the command line, set up logging, run, say what stopped the run if
+//! anything did, and exit with the code `Exit::of` chooses.
 
 use std::process::ExitCode;
 
 use kstatus::cli::Cli;
+use kstatus::error::Error;
+use kstatus::exit::Exit;
 
 fn main() -> ExitCode {
     let cli = Cli::parse_with_color(std::env::args_os());
+    let verbose = cli.global.verbose > 0;
     init_logging(cli.global.verbose);
-    match kstatus::cmd::run(cli) {
-        Ok(exit) => exit.into(),
-        Err(err) => {
-            eprintln!("error: {err}");
-            if let Some(hint) = err.hint() {
-                eprintln!("hint: {hint}");
-            }
-            err.exit().into()
+    let end = kstatus::cmd::run(cli);
+    if let Err(err) = &end {
+        print_error(err, verbose);
+    }
+    Exit::of(end.as_ref().copied()).into()
+}
+
+/// The message and the hints; with `-v` also every cause, which names the library or system
+/// error behind the message.
+fn print_error(err: &Error, verbose: bool) {
+    eprintln!("error: {err}");
+    if verbose {
+        for cause in err.causes() {
+            eprintln!("caused by: {cause}");
         }
+    }
+    for hint in err.hints() {
+        eprintln!("hint: {hint}");
     }
 }
 

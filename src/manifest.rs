@@ -176,7 +176,7 @@ fn load_within(
     if problems.is_empty() {
         Ok(manifests)
     } else {
-        Err(Error::Manifest { problems })
+        Err(Error::manifest(problems))
     }
 }
 

@@ -192,6 +192,64 @@ fn apply_with_an_unreadable_kubeconfig_says_so() {
         .stderr(contains("cannot read kubeconfig /nonexistent/kubeconfig"));
 }
 
+/// A server nobody listens on: exit 5 with the reason and a hint; `-v` adds the causes behind
+/// the message, one per line.
+#[test]
+fn an_unreachable_cluster_says_why_and_verbose_shows_the_causes() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a local port");
+        listener.local_addr().unwrap().port()
+    };
+    let kubeconfig = std::env::temp_dir().join(format!(
+        "kstatus-cli-unreachable-{}.kubeconfig",
+        std::process::id()
+    ));
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: gone\n\
+             clusters:\n- name: gone\n  cluster:\n    server: http://127.0.0.1:{port}\n\
+             users:\n- name: nobody\n  user: {{}}\n\
+             contexts:\n- name: gone\n  context:\n    cluster: gone\n    user: nobody\n"
+        ),
+    )
+    .unwrap();
+    let run = |verbose: bool| {
+        let mut command = kstatus();
+        command
+            .args(["watch", "-l", "app=shop", "--once", "--kubeconfig"])
+            .arg(&kubeconfig);
+        if verbose {
+            command.arg("-v");
+        }
+        command.output().unwrap()
+    };
+    let quiet = run(false);
+    let verbose = run(true);
+    let _ = std::fs::remove_file(&kubeconfig);
+    let quiet_err = String::from_utf8_lossy(&quiet.stderr);
+    let verbose_err = String::from_utf8_lossy(&verbose.stderr);
+    assert_eq!(quiet.status.code(), Some(5), "{quiet_err}");
+    assert!(
+        quiet_err.contains("error: connecting (GET /version): cannot reach the API server at"),
+        "{quiet_err}"
+    );
+    assert!(
+        quiet_err.contains("hint: check the cluster is running"),
+        "{quiet_err}"
+    );
+    assert!(!quiet_err.contains("caused by:"), "{quiet_err}");
+    assert_eq!(verbose.status.code(), Some(5), "{verbose_err}");
+    assert!(
+        verbose_err
+            .lines()
+            .filter(|l| l.starts_with("caused by: "))
+            .count()
+            >= 2,
+        "{verbose_err}"
+    );
+}
+
 /// The first request kstatus sends (GET /version) names it, its version and platform, so API
 /// server audit logs and priority rules can tell it apart. A one-shot server records it.
 #[test]

@@ -7,7 +7,8 @@ use std::time::Duration;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
-use crate::error::Error;
+use super::errors::{self, Request};
+use crate::error::{Cause, Error};
 
 /// kubectl-style connection settings.
 #[derive(Debug, Clone, Default)]
@@ -94,13 +95,14 @@ async fn load_config(options: &ConnectOptions) -> Result<Config, Error> {
     };
     let result = match &options.kubeconfig {
         Some(path) => {
-            let file = Kubeconfig::read_from(path).map_err(|err| Error::Usage {
-                message: format!("cannot read kubeconfig {}: {err}", path.display()),
-                hint: Some("check the --kubeconfig path".into()),
+            let file = Kubeconfig::read_from(path).map_err(|err| {
+                Error::usage(format!("cannot read kubeconfig {}: {err}", path.display()))
+                    .with_hint("check the --kubeconfig path")
+                    .with_source(err)
             })?;
             Config::from_custom_kubeconfig(file, &kube_options)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(Cause::from)
         }
         None if options.context.is_some()
             || options.cluster.is_some()
@@ -108,67 +110,45 @@ async fn load_config(options: &ConnectOptions) -> Result<Config, Error> {
         {
             Config::from_kubeconfig(&kube_options)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(Cause::from)
         }
-        None => Config::infer().await.map_err(|e| e.to_string()),
+        None => Config::infer().await.map_err(Cause::from),
     };
-    result.map_err(|message| Error::Cluster {
-        message: format!("no usable Kubernetes configuration: {message}"),
-        hint: Some("set KUBECONFIG or pass --kubeconfig (and --context), as for kubectl".into()),
+    result.map_err(|cause| {
+        Error::cluster(format!("no usable Kubernetes configuration: {cause}"))
+            .with_hint("set KUBECONFIG or pass --kubeconfig (and --context), as for kubectl")
+            .with_source(cause)
     })
 }
 
 fn build(config: Config, server: &str) -> Result<Client, Error> {
-    Client::try_from(config).map_err(|err| Error::Cluster {
-        message: format!(
+    Client::try_from(config).map_err(|err| {
+        Error::cluster(format!(
             "cannot set up a client for {server}: {}",
-            super::describe(&err)
-        ),
-        hint: None,
+            errors::describe(&err)
+        ))
+        .with_source(err)
     })
 }
 
 /// One GET /version, so an unreachable server or bad credentials fail in seconds with exit 5
 /// instead of as a confusing apply error.
 async fn check_reachable(connection: &Connection) -> Result<(), Error> {
-    let probe = tokio::time::timeout(
-        Duration::from_secs(15),
-        connection.client.apiserver_version(),
-    );
+    const SUBJECT: &str = "connecting (GET /version)";
+    const PATIENCE: Duration = Duration::from_secs(15);
+    let probe = tokio::time::timeout(PATIENCE, connection.client.apiserver_version());
     match probe.await {
         Ok(Ok(info)) => {
             tracing::info!(server = %connection.server, version = %info.git_version, "connected");
             Ok(())
         }
-        Ok(Err(err)) => Err(unreachable(connection, &err)),
-        Err(_) => Err(Error::Cluster {
-            message: format!(
-                "the API server at {} did not answer within 15s",
-                connection.server
-            ),
-            hint: Some("check the cluster is running and reachable from here".into()),
-        }),
-    }
-}
-
-fn unreachable(connection: &Connection, err: &kube::Error) -> Error {
-    let server = &connection.server;
-    match super::status_code(err) {
-        Some(401) => Error::Cluster {
-            message: format!("authentication to {server} failed (401 Unauthorized)"),
-            hint: Some(
-                "your credentials were refused: refresh the token or pick another --context".into(),
-            ),
-        },
-        _ => Error::Cluster {
-            message: format!(
-                "cannot reach the API server at {server}: {}",
-                super::describe(err)
-            ),
-            hint: Some(
-                "check the cluster is running and that --context/KUBECONFIG point at it".into(),
-            ),
-        },
+        Ok(Err(err)) => Err(errors::request_failed(
+            SUBJECT,
+            Request::Read,
+            &connection.server,
+            err,
+        )),
+        Err(_) => Err(errors::no_answer(SUBJECT, &connection.server, PATIENCE)),
     }
 }
 

@@ -5,14 +5,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::track::{self, Fixed, Mode, TrackPlan};
+use super::track::{self, KnownObject, Mode, TrackPlan};
 use crate::cli::{ApplyArgs, DryRun, GlobalArgs};
 use crate::cluster::apply::{ApplyOptions, ApplyRequest, apply_all};
 use crate::cluster::client::{self, Connection};
 use crate::cluster::discovery::{CrdWait, Resolver, Resource, wait_crd_established};
-use crate::error::{Error, ManifestProblem};
-use crate::exit::Exit;
+use crate::cluster::errors::{self, Request};
+use crate::error::{Error, ErrorKind, ManifestProblem};
 use crate::manifest::{self, Manifest};
+use crate::outcome::RunOutcome;
 use crate::render::output::Output;
 use crate::render::redact::Redactor;
 
@@ -22,11 +23,10 @@ const APPLY_CONCURRENCY: usize = 16;
 /// How long to wait for a CRD from the input to be Established and served.
 const CRD_READY_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
+pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<RunOutcome, Error> {
     // Everything is read and validated before any request is sent.
-    let adopt = args.adopted_managers().map_err(|message| Error::Usage {
-        message,
-        hint: Some("e.g. --adopt kubectl-client-side-apply --adopt helm".into()),
+    let adopt = args.adopted_managers().map_err(|message| {
+        Error::usage(message).with_hint("e.g. --adopt kubectl-client-side-apply --adopt helm")
     })?;
     let manifests = manifest::load(
         &args.filenames,
@@ -48,7 +48,7 @@ async fn apply(
     args: &ApplyArgs,
     adopt: Vec<String>,
     manifests: Vec<Manifest>,
-) -> Result<Exit, Error> {
+) -> Result<RunOutcome, Error> {
     let started = Instant::now();
     let mut secrets = manifest::secret_values(&manifests);
     secrets.extend(args.redact.iter().cloned());
@@ -107,10 +107,10 @@ async fn apply(
             "server dry run: {} objects validated by the server, nothing persisted, nothing tracked",
             manifests.len()
         ));
-        return Ok(Exit::Success);
+        return Ok(RunOutcome::Success);
     }
 
-    let mut fixed = Vec::with_capacity(manifests.len());
+    let mut known = Vec::with_capacity(manifests.len());
     let mut kinds = Vec::new();
     for (i, manifest) in manifests.iter().enumerate() {
         let object = applied.remove(&i).expect("every object was applied");
@@ -119,10 +119,10 @@ async fn apply(
             .clone()
             .expect("every object was resolved");
         kinds.push((resource, planned[i].namespace.clone()));
-        fixed.extend(Fixed::applied(object, manifest.origin.clone()));
+        known.extend(KnownObject::applied(object, manifest.origin.clone()));
     }
     let plan = TrackPlan {
-        fixed,
+        known,
         discover: None,
         targets: track::watch_targets(&kinds, None),
         stabilization: args.tracking.stabilization,
@@ -150,7 +150,7 @@ async fn plan<'a>(
         let resource = resolver
             .resolve(manifest.api_version(), manifest.kind())
             .await
-            .map_err(|err| discovery_failed(connection, manifest, &err))?;
+            .map_err(|err| discovery_failed(connection, manifest, err))?;
         let mut entry = Planned {
             manifest,
             resource: None,
@@ -183,7 +183,7 @@ async fn plan<'a>(
     if problems.is_empty() {
         Ok(planned)
     } else {
-        Err(Error::Manifest { problems })
+        Err(Error::manifest(problems))
     }
 }
 
@@ -226,29 +226,9 @@ fn crd_kinds(manifests: &[Manifest]) -> HashMap<(String, String), bool> {
         .collect()
 }
 
-fn discovery_failed(connection: &Connection, manifest: &Manifest, err: &kube::Error) -> Error {
-    let verb = format!(
-        "discover {} (GET /apis/{})",
-        manifest.kind(),
-        manifest.api_version()
-    );
-    match crate::cluster::status_code(err) {
-        Some(401) => Error::Cluster {
-            message: format!(
-                "authentication to {} failed while trying to {verb}",
-                connection.server
-            ),
-            hint: Some("refresh your credentials or pick another --context".into()),
-        },
-        Some(403) => Error::Cluster {
-            message: format!("forbidden to {verb}: {}", crate::cluster::describe(err)),
-            hint: Some("ask for permission to read API discovery".into()),
-        },
-        _ => Error::Cluster {
-            message: format!("cannot {verb}: {}", crate::cluster::describe(err)),
-            hint: None,
-        },
-    }
+fn discovery_failed(connection: &Connection, manifest: &Manifest, err: kube::Error) -> Error {
+    let subject = errors::discovery_subject(manifest.api_version(), manifest.kind());
+    errors::request_failed(&subject, Request::Discovery, &connection.server, err)
 }
 
 /// Resolves the kinds whose CRDs were in the input (now established). Discovery can lag behind
@@ -266,13 +246,11 @@ async fn resolve_deferred(
             let found = resolver
                 .resolve(entry.manifest.api_version(), entry.manifest.kind())
                 .await
-                .map_err(|err| discovery_failed(connection, entry.manifest, &err))?;
+                .map_err(|err| discovery_failed(connection, entry.manifest, err))?;
             if let Some(resource) = found {
                 entry.namespace =
                     namespace_for(entry.manifest, resource.namespaced, global, connection)
-                        .map_err(|problem| Error::Manifest {
-                            problems: vec![problem],
-                        })?;
+                        .map_err(|problem| Error::manifest(vec![problem]))?;
                 entry.resource = Some(resource);
                 break;
             }
@@ -282,15 +260,13 @@ async fn resolve_deferred(
                 } else {
                     "its CustomResourceDefinition was applied but the kind is still not served"
                 };
-                return Err(Error::Manifest {
-                    problems: vec![ManifestProblem {
-                        location: entry.manifest.origin.to_string(),
-                        message: format!(
-                            "{}: cannot resolve kind: {why}",
-                            entry.manifest.display_name()
-                        ),
-                    }],
-                });
+                return Err(Error::manifest(vec![ManifestProblem {
+                    location: entry.manifest.origin.to_string(),
+                    message: format!(
+                        "{}: cannot resolve kind: {why}",
+                        entry.manifest.display_name()
+                    ),
+                }]));
             }
             resolver.forget(entry.manifest.api_version());
             tokio::time::sleep(Duration::from_millis(300)).await;
@@ -354,76 +330,37 @@ async fn apply_batch(
                 }
                 applied.insert(i, result.object);
             }
-            Err(err) => rejections.push(rejection(manifest, &namespace, &err, options)),
+            Err(err) => {
+                let subject = format!(
+                    "{}{namespace} ({})",
+                    manifest.display_name(),
+                    manifest.origin
+                );
+                let request = Request::Apply {
+                    field_manager: &options.field_manager,
+                };
+                rejections.push(errors::request_failed(
+                    &subject,
+                    request,
+                    &connection.server,
+                    err,
+                ));
+            }
         }
     }
     if rejections.is_empty() {
         return Ok(());
     }
-    if let Some(unreachable) = rejections.iter().find(|r| r.exit() == Exit::Cluster) {
-        return Err(Error::Cluster {
-            message: unreachable.to_string(),
-            hint: None,
-        });
-    }
-    let count = rejections.len();
-    let hint = rejections.iter().find_map(|r| r.hint().map(str::to_string));
-    let message = rejections
+    // A cluster that cannot be reached or refuses our credentials is the failure to report,
+    // not the objects it could not take.
+    if let Some(first) = rejections
         .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n");
-    Err(Error::Rejected {
-        object: format!("{count} object(s) rejected by the API server"),
-        message: format!("\n{message}"),
-        hint,
-    })
-}
-
-fn rejection(
-    manifest: &Manifest,
-    namespace: &str,
-    err: &kube::Error,
-    options: &ApplyOptions,
-) -> Error {
-    let object = format!(
-        "{}{namespace} ({})",
-        manifest.display_name(),
-        manifest.origin
-    );
-    let message = crate::cluster::describe(err);
-    match crate::cluster::status_code(err) {
-        Some(409) => Error::Rejected {
-            object,
-            message: format!("conflict: {message}"),
-            hint: Some(format!(
-                "another field manager owns these fields; re-run with --force-conflicts to take \
-                 them over as \"{}\", or change the value to agree with it",
-                options.field_manager
-            )),
-        },
-        Some(403) => Error::Rejected {
-            object,
-            message: format!("forbidden: {message}"),
-            hint: Some(
-                "ask for permission to patch this resource (RBAC), or use another --context".into(),
-            ),
-        },
-        Some(422) | Some(400) => Error::Rejected {
-            object,
-            message: format!("invalid: {message}"),
-            hint: Some("fix the manifest; the server names the offending field".into()),
-        },
-        Some(code) => Error::Rejected {
-            object,
-            message: format!("{message} ({code})"),
-            hint: None,
-        },
-        None => Error::Cluster {
-            message: format!("{object}: {message}"),
-            hint: None,
-        },
+        .position(|r| r.kind() != ErrorKind::Rejected)
+    {
+        return Err(rejections.swap_remove(first));
     }
+    let header = format!("{} object(s) rejected by the API server:", rejections.len());
+    Err(Error::gather(ErrorKind::Rejected, header, rejections))
 }
 
 /// Waits (by watch) for every CRD of the input to be Established, showing progress.
@@ -445,17 +382,26 @@ async fn wait_for_crds(
         match wait_crd_established(&connection.watch_client, crd.name(), CRD_READY_TIMEOUT).await {
             CrdWait::Established => {}
             CrdWait::Failed(err) => {
-                return Err(Error::Cluster {
-                    message: format!("cannot watch {}: {err}", crd.display_name()),
-                    hint: None,
-                });
+                return Err(Error::cluster(format!(
+                    "cannot watch {}: {err}",
+                    crd.display_name()
+                )));
             }
+            // The server's own object did not reach its state in time: what a timeout is, and
+            // not a rejection (the server took it).
             CrdWait::TimedOut => {
-                return Err(Error::Rejected {
-                    object: crd.display_name(),
-                    message: format!("not Established after {}s", CRD_READY_TIMEOUT.as_secs()),
-                    hint: Some(format!("check `kubectl describe crd {}`", crd.name())),
-                });
+                return Err(Error::new(
+                    ErrorKind::TimedOut,
+                    format!(
+                        "{}: not Established after {}s",
+                        crd.display_name(),
+                        CRD_READY_TIMEOUT.as_secs()
+                    ),
+                )
+                .with_hint(format!(
+                    "check its conditions with `kubectl describe crd {}`; nothing after it was applied",
+                    crd.name()
+                )));
             }
         }
     }

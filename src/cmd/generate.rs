@@ -7,7 +7,7 @@ use clap_complete::Shell;
 
 use crate::cli::{Cli, GenerateArgs, GenerateWhat};
 use crate::error::Error;
-use crate::exit::Exit;
+use crate::outcome::RunOutcome;
 
 /// Every shell we ship completions for.
 pub const SHELLS: [Shell; 5] = [
@@ -18,7 +18,7 @@ pub const SHELLS: [Shell; 5] = [
     Shell::Elvish,
 ];
 
-pub fn run(args: &GenerateArgs) -> Result<Exit, Error> {
+pub fn run(args: &GenerateArgs) -> Result<RunOutcome, Error> {
     let files = match args.what {
         GenerateWhat::Completions => completion_files(),
         GenerateWhat::Man => man_pages(),
@@ -26,7 +26,7 @@ pub fn run(args: &GenerateArgs) -> Result<Exit, Error> {
     for (name, content) in files {
         write(&args.out_dir.join(name), &content)?;
     }
-    Ok(Exit::Success)
+    Ok(RunOutcome::Success)
 }
 
 /// (file name, content) for each shell's completion script.
@@ -75,8 +75,9 @@ fn render_man(cmd: clap::Command) -> Vec<u8> {
 }
 
 fn write(path: &Path, content: &[u8]) -> Result<(), Error> {
-    std::fs::write(path, content).map_err(|err| Error::Usage {
-        message: format!("cannot write {}: {err}", path.display()),
-        hint: Some("create the directory first, or choose a writable one".into()),
+    std::fs::write(path, content).map_err(|err| {
+        Error::usage(format!("cannot write {}: {err}", path.display()))
+            .with_hint("create the directory first, or choose a writable one")
+            .with_source(err)
     })
 }

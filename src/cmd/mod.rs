@@ -1,5 +1,5 @@
 //! Subcommand orchestration: each module wires the manifest loader, cluster IO, engine and
-//! renderers together for one subcommand and returns the exit it ends with.
+//! renderers together for one subcommand and returns how it ended.
 
 pub mod apply;
 pub mod generate;
@@ -7,10 +7,10 @@ pub mod track;
 pub mod watch;
 
 use crate::cli::{Cli, Command};
-use crate::exit::Exit;
+use crate::outcome::RunOutcome;
 
-/// Runs the chosen subcommand to its exit.
-pub fn run(cli: Cli) -> Result<Exit, crate::error::Error> {
+/// Runs the chosen subcommand to its end.
+pub fn run(cli: Cli) -> Result<RunOutcome, crate::error::Error> {
     match cli.command {
         Command::Apply(args) => apply::run(&cli.global, &args),
         Command::Watch(args) => watch::run(&cli.global, &args),
@@ -37,9 +37,9 @@ pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, crate::e
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|err| crate::error::Error::Cluster {
-            message: format!("cannot start the async runtime: {err}"),
-            hint: None,
+        .map_err(|err| {
+            crate::error::Error::internal(format!("cannot start the async runtime: {err}"))
+                .with_source(err)
         })?;
     let output = runtime.block_on(future);
     runtime.shutdown_background();

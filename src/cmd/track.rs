@@ -1,7 +1,7 @@
 //! Tracking applied objects to a verdict: one watch per (kind, namespace) including child kinds
 //! and one of Warning events per namespace, the engine fed from them (and told when a watch
 //! fails and when every watch is live again) and ticked, progress rendered, failures explained,
-//! exit chosen.
+//! the run's outcome decided.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -14,12 +14,11 @@ use crate::cluster::discovery::Resource;
 use crate::cluster::inspect;
 use crate::cluster::watch::{self, WatchTarget, WatchUpdate};
 use crate::engine::{
-    Config, ContainerState, Event, Moment, ObjectKey, Outcome, Snapshot, Status, TrackedObject,
-    Tracker,
+    Change, Config, ContainerState, Moment, ObjectKey, Snapshot, Status, TrackedObject, Tracker,
 };
 use crate::error::Error;
-use crate::exit::Exit;
 use crate::manifest::Origin;
+use crate::outcome::{RunOutcome, Signal};
 use crate::render::card::{EventLine, Failure, LogTail};
 use crate::render::output::{Conclusion, Output};
 use crate::selector::Selector;
@@ -33,7 +32,7 @@ const CARD_EVENTS: usize = 8;
 const CARD_LOG_LINES: i64 = 10;
 
 /// An object tracked from the start (applied, or named in a manifest for `watch -f`).
-pub struct Fixed {
+pub struct KnownObject {
     pub key: ObjectKey,
     /// The generation the apply returned, to await its observation.
     pub generation: Option<i64>,
@@ -42,10 +41,10 @@ pub struct Fixed {
     pub origin: Option<Origin>,
 }
 
-impl Fixed {
+impl KnownObject {
     /// An object as a server-side apply returned it.
     pub fn applied(object: Value, origin: Origin) -> Option<Self> {
-        Some(Fixed {
+        Some(KnownObject {
             key: ObjectKey::of(&object)?,
             generation: object["metadata"]["generation"].as_i64(),
             initial: Some(object),
@@ -73,7 +72,7 @@ pub struct Discover {
 }
 
 pub struct TrackPlan {
-    pub fixed: Vec<Fixed>,
+    pub known: Vec<KnownObject>,
     /// `watch -l`: which objects to track as they appear.
     pub discover: Option<Discover>,
     pub targets: Vec<WatchTarget>,
@@ -103,13 +102,17 @@ async fn sleep_until_wakeup(tracker: &Tracker, started: Instant) {
 enum End {
     Verdict,
     Snapshot,
-    Signal(Exit),
+    Signal(Signal),
 }
 
 /// How long `watch --once` waits for its watches to list what they see.
 const ONCE_SYNC_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Result<Exit, Error> {
+pub async fn run(
+    connection: &Connection,
+    plan: TrackPlan,
+    output: Output,
+) -> Result<RunOutcome, Error> {
     let mut tracker = Tracker::new(Config {
         stabilization: plan.stabilization,
         timeout: plan.timeout,
@@ -117,11 +120,11 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
         settle_on_error: plan.settle_on_error,
     });
     let now = || Moment(plan.started.elapsed());
-    for fixed in &plan.fixed {
-        tracker.track(fixed.key.clone(), fixed.generation);
+    for known in &plan.known {
+        tracker.track(known.key.clone(), known.generation);
     }
-    for initial in plan.fixed.iter().filter_map(|f| f.initial.clone()) {
-        tracker.apply_event(Event::Added(initial), now());
+    for initial in plan.known.iter().filter_map(|f| f.initial.clone()) {
+        tracker.observe(Change::Added(initial), now());
     }
 
     let targets = &plan.targets;
@@ -150,11 +153,11 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
                         {
                             tracker.track(key, None);
                         }
-                        tracker.apply_event(Event::Modified(object), now());
+                        tracker.observe(Change::Modified(object), now());
                     }
                     WatchUpdate::Delete(object) => {
                         let key = ObjectKey::of(&object);
-                        tracker.apply_event(Event::Deleted(object), now());
+                        tracker.observe(Change::Deleted(object), now());
                         // Watching a label: what is gone leaves the view.
                         if plan.discover.is_some() && let Some(key) = key {
                             tracker.untrack(&key);
@@ -177,10 +180,8 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
                         }
                         if !targets.is_empty() && forbidden.len() == targets.len() {
                             output.stop_progress();
-                            return Err(Error::Cluster {
-                                message: "none of the watched kinds can be read: every list/watch was forbidden".into(),
-                                hint: Some("ask for get, list and watch permissions (RBAC) in this namespace, or use another --context".into()),
-                            });
+                            return Err(Error::cluster("none of the watched kinds can be read: every list/watch was forbidden")
+                                .with_hint("ask for get, list and watch permissions (RBAC) in this namespace, or use another --context"));
                         }
                     }
                     WatchUpdate::Failed { target, message, .. } => {
@@ -224,86 +225,81 @@ pub async fn run(connection: &Connection, plan: TrackPlan, output: Output) -> Re
                             .filter(|i| !listed.contains(i))
                             .map(|i| targets[i].describe())
                             .collect();
-                        return Err(Error::Cluster {
-                            message: format!("could not list {} within {}s", waiting.join(", "), ONCE_SYNC_TIMEOUT.as_secs()),
-                            hint: None,
-                        });
+                        return Err(Error::cluster(format!("could not list {} within {}s", waiting.join(", "), ONCE_SYNC_TIMEOUT.as_secs())));
                     }
                     _ => {}
                 }
             }
             signal = terminate.recv() => {
-                break End::Signal(signal.unwrap_or(Exit::Interrupted));
+                break End::Signal(signal.unwrap_or(Signal::Interrupt));
             }
         }
     };
     watches.abort_all();
     output.stop_progress();
     let snapshot = tracker.snapshot(now());
-    let (exit, outcome, reason) = conclude(&end, &tracker, &snapshot);
+    if matches!(end, End::Snapshot) && snapshot.objects.is_empty() {
+        return Err(nothing_matched(targets));
+    }
+    let (outcome, reason) = conclude(&end, &tracker, &snapshot);
     let failures = if matches!(end, End::Signal(_)) {
         Vec::new()
     } else {
         gather_failures(connection, &tracker, &snapshot.objects).await
     };
     let origins: Vec<(ObjectKey, Origin)> = plan
-        .fixed
+        .known
         .iter()
         .filter_map(|f| Some((f.key.clone(), f.origin.clone()?)))
         .collect();
     output.conclude(&Conclusion {
         snapshot: &snapshot,
-        outcome: &outcome,
+        outcome,
         reason: &reason,
         failures: &failures,
         origins: &origins,
     });
-    Ok(exit)
+    Ok(outcome)
 }
 
-/// The exit, outcome and reason of a finished loop.
-fn conclude(end: &End, tracker: &Tracker, snapshot: &Snapshot) -> (Exit, String, String) {
+/// The outcome and reason of a finished loop.
+fn conclude(end: &End, tracker: &Tracker, snapshot: &Snapshot) -> (RunOutcome, String) {
     match (end, tracker.verdict()) {
-        (End::Signal(exit), _) => {
-            // The verdict line already says "Interrupted after 6.0s": the reason says by what.
-            let by = if *exit == Exit::Terminated {
-                "stopped by SIGTERM"
-            } else {
-                "stopped by Ctrl-C (SIGINT)"
-            };
-            (*exit, "Interrupted".to_string(), by.to_string())
-        }
-        (End::Verdict, Some(verdict)) => {
-            let exit = match verdict.outcome {
-                Outcome::Success => Exit::Success,
-                Outcome::Error => Exit::Failed,
-                Outcome::TimedOut => Exit::TimedOut,
-            };
-            let outcome = match verdict.outcome {
-                Outcome::TimedOut => "TimedOut".to_string(),
-                other => other.to_string(),
-            };
-            (exit, outcome, verdict.reason.clone())
-        }
-        (End::Snapshot, _) | (End::Verdict, None) => {
-            let count = snapshot.objects.len();
-            let (exit, outcome) = match snapshot.application {
-                _ if count == 0 => (Exit::TimedOut, "InProgress"),
-                Status::Success => (Exit::Success, "Success"),
-                Status::Error | Status::TimedOut => (Exit::Failed, "Error"),
-                Status::InProgress => (Exit::TimedOut, "InProgress"),
-            };
-            let reason = if count == 0 {
-                "no objects found".to_string()
-            } else {
-                format!(
-                    "snapshot of {count} object(s): application {}",
-                    snapshot.application
-                )
-            };
-            (exit, outcome.to_string(), reason)
-        }
+        (End::Signal(signal), _) => (
+            RunOutcome::Interrupted(*signal),
+            signal.stopped_by().to_string(),
+        ),
+        (End::Verdict, Some(verdict)) => (
+            RunOutcome::of_verdict(verdict.outcome),
+            verdict.reason.clone(),
+        ),
+        (End::Snapshot, _) | (End::Verdict, None) => (
+            RunOutcome::of_snapshot(snapshot.application),
+            format!(
+                "snapshot of {} object(s): application {}",
+                snapshot.objects.len(),
+                snapshot.application
+            ),
+        ),
     }
+}
+
+/// `watch --once` found nothing to judge: the selector matched no object where it looked, which
+/// is a question to fix rather than an answer (as `kubectl wait -l` says of no match).
+fn nothing_matched(targets: &[WatchTarget]) -> Error {
+    let selector = targets
+        .iter()
+        .find_map(|t| t.label_selector.as_deref())
+        .map(|selector| format!(" with -l {selector}"))
+        .unwrap_or_default();
+    let place = match targets.first().and_then(|t| t.namespace.as_deref()) {
+        Some(namespace) => format!("in namespace {namespace}"),
+        None => "in any namespace".to_string(),
+    };
+    Error::usage(format!("nothing matched: no objects{selector} {place}")).with_hint(
+        "check the selector and the namespace (-n, or -A for every namespace); --kind adds kinds \
+         beyond the common ones",
+    )
 }
 
 /// Whether an object is one of the application's objects rather than a child or a stranger: of
@@ -340,13 +336,13 @@ fn forbidden_watch(target: &WatchTarget) -> String {
     )
 }
 
-/// SIGINT and SIGTERM as exits.
-fn signal_stream() -> mpsc::UnboundedReceiver<Exit> {
+/// SIGINT and SIGTERM as they arrive.
+fn signal_stream() -> mpsc::UnboundedReceiver<Signal> {
     let (sender, receiver) = mpsc::unbounded_channel();
     let interrupt = sender.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = interrupt.send(Exit::Interrupted);
+            let _ = interrupt.send(Signal::Interrupt);
         }
     });
     #[cfg(unix)]
@@ -355,7 +351,7 @@ fn signal_stream() -> mpsc::UnboundedReceiver<Exit> {
         if let Ok(mut term) = signal(SignalKind::terminate())
             && term.recv().await.is_some()
         {
-            let _ = sender.send(Exit::Terminated);
+            let _ = sender.send(Signal::Terminate);
         }
     });
     receiver
@@ -529,7 +525,9 @@ async fn gather_failures(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exit::Exit;
 
+    /// Apply's defaults: a 10 s window and a 5 min deadline.
     fn config() -> Config {
         Config {
             stabilization: Duration::from_secs(10),
@@ -543,20 +541,123 @@ mod tests {
     fn an_interruption_says_what_stopped_the_run_once() {
         let tracker = Tracker::new(config());
         let snapshot = tracker.snapshot(Moment(Duration::from_secs(6)));
-        let (exit, outcome, reason) =
-            conclude(&End::Signal(Exit::Interrupted), &tracker, &snapshot);
+        let (outcome, reason) = conclude(&End::Signal(Signal::Interrupt), &tracker, &snapshot);
         assert_eq!(
-            (exit, outcome.as_str(), reason.as_str()),
+            (outcome.exit(), outcome.label(), reason.as_str()),
             (
                 Exit::Interrupted,
                 "Interrupted",
                 "stopped by Ctrl-C (SIGINT)"
             )
         );
-        let (exit, _, reason) = conclude(&End::Signal(Exit::Terminated), &tracker, &snapshot);
+        let (outcome, reason) = conclude(&End::Signal(Signal::Terminate), &tracker, &snapshot);
         assert_eq!(
-            (exit, reason.as_str()),
+            (outcome.exit(), reason.as_str()),
             (Exit::Terminated, "stopped by SIGTERM")
+        );
+    }
+
+    fn deployment(ready: bool) -> Value {
+        let condition = if ready { "True" } else { "False" };
+        serde_json::json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "shop", "generation": 1, "uid": "u1"},
+            "spec": {"replicas": 1},
+            "status": {
+                "observedGeneration": 1, "replicas": 1, "updatedReplicas": 1,
+                "readyReplicas": if ready { 1 } else { 0 },
+                "availableReplicas": if ready { 1 } else { 0 },
+                "conditions": [{"type": "Available", "status": condition}]
+            }
+        })
+    }
+
+    #[test]
+    fn a_snapshot_exits_with_the_application_status() {
+        let mut tracker = Tracker::new(config());
+        tracker.track(
+            ObjectKey::new("apps", "Deployment", Some("shop"), "web"),
+            None,
+        );
+        let at = Moment(Duration::from_secs(1));
+        tracker.observe(Change::Modified(deployment(false)), at);
+        let (outcome, reason) = conclude(&End::Snapshot, &tracker, &tracker.snapshot(at));
+        assert_eq!(
+            (outcome, outcome.exit(), outcome.label(), outcome.words()),
+            (
+                RunOutcome::InProgress,
+                Exit::TimedOut,
+                "InProgress",
+                "In progress"
+            )
+        );
+        assert_eq!(reason, "snapshot of 1 object(s): application In progress");
+        tracker.observe(Change::Modified(deployment(true)), at);
+        let (outcome, _) = conclude(&End::Snapshot, &tracker, &tracker.snapshot(at));
+        assert_eq!(
+            (outcome, outcome.exit()),
+            (RunOutcome::Success, Exit::Success)
+        );
+    }
+
+    #[test]
+    fn a_verdict_ends_with_its_outcome_and_reason() {
+        let mut tracker = Tracker::new(Config {
+            timeout: Some(Duration::from_secs(5)),
+            ..config()
+        });
+        tracker.track(
+            ObjectKey::new("apps", "Deployment", Some("shop"), "web"),
+            None,
+        );
+        tracker.observe(
+            Change::Modified(deployment(false)),
+            Moment(Duration::from_secs(1)),
+        );
+        let at = Moment(Duration::from_secs(6));
+        tracker.tick(at);
+        let verdict = tracker.verdict().expect("the deadline passed").clone();
+        let (outcome, reason) = conclude(&End::Verdict, &tracker, &tracker.snapshot(at));
+        assert_eq!(
+            (outcome, outcome.exit(), outcome.label(), outcome.words()),
+            (
+                RunOutcome::TimedOut,
+                Exit::TimedOut,
+                "TimedOut",
+                "Timed out"
+            )
+        );
+        assert_eq!(reason, verdict.reason);
+    }
+
+    #[test]
+    fn watch_once_finding_nothing_is_a_usage_error_naming_where_it_looked() {
+        let deployments = Resource::well_known("apps", "v1", "Deployment", "deployments", true);
+        let pods = Resource::well_known("", "v1", "Pod", "pods", true);
+        let targets = watch_targets(
+            &[
+                (deployments, Some("shop".into())),
+                (pods, Some("shop".into())),
+            ],
+            Some("app=web"),
+        );
+        let err = nothing_matched(&targets);
+        assert_eq!(err.exit(), Exit::Usage);
+        assert_eq!(
+            err.to_string(),
+            "nothing matched: no objects with -l app=web in namespace shop"
+        );
+        let everywhere: Vec<WatchTarget> = targets
+            .into_iter()
+            .map(|t| WatchTarget {
+                namespace: None,
+                ..t
+            })
+            .collect();
+        assert!(
+            nothing_matched(&everywhere)
+                .to_string()
+                .ends_with("in any namespace")
         );
     }
 

@@ -3,14 +3,15 @@
 
 use std::time::Instant;
 
-use super::track::{self, Discover, Fixed, Mode, TrackPlan};
+use super::track::{self, Discover, KnownObject, Mode, TrackPlan};
 use crate::cli::{GlobalArgs, Until, WatchArgs};
 use crate::cluster::client::{self, Connection};
 use crate::cluster::discovery::{Resolver, Resource};
+use crate::cluster::errors::{self, Request};
 use crate::engine::ObjectKey;
 use crate::error::Error;
-use crate::exit::Exit;
 use crate::manifest::{self, Manifest};
+use crate::outcome::RunOutcome;
 use crate::render::output::Output;
 use crate::render::redact::Redactor;
 use crate::selector::Selector;
@@ -43,12 +44,12 @@ const COMMON_KINDS: &[&[(&str, &str)]] = &[
     &[("v1", "Secret")],
 ];
 
-pub fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<Exit, Error> {
+pub fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<RunOutcome, Error> {
     // The selector and manifests (attach mode) are checked before contacting the cluster.
     let selector = match &args.selector {
-        Some(text) => Selector::parse(text).map_err(|message| Error::Usage {
-            message: format!("-l {text}: {message}"),
-            hint: Some("use the kubectl syntax, e.g. app=shop,tier in (web,api)".into()),
+        Some(text) => Selector::parse(text).map_err(|message| {
+            Error::usage(format!("-l {text}: {message}"))
+                .with_hint("use the kubectl syntax, e.g. app=shop,tier in (web,api)")
         })?,
         None => Selector::default(),
     };
@@ -69,20 +70,20 @@ async fn watch(
     args: &WatchArgs,
     selector: Selector,
     manifests: Option<Vec<Manifest>>,
-) -> Result<Exit, Error> {
+) -> Result<RunOutcome, Error> {
     let started = Instant::now();
     let output = Output::new("watch", global, &args.output, Redactor::default())?;
     let connection = client::connect(&super::connect_options(global)).await?;
     let mut resolver = Resolver::new(connection.client.clone());
     let namespace = (!args.all_namespaces).then(|| connection.default_namespace.clone());
 
-    let (fixed, kinds, discover) = match &manifests {
+    let (known, kinds, discover) = match &manifests {
         Some(manifests) => {
-            let (fixed, kinds) = named_objects(&mut resolver, &connection, manifests).await?;
-            (fixed, kinds, None)
+            let (known, kinds) = named_objects(&mut resolver, &connection, manifests).await?;
+            (known, kinds, None)
         }
         None => {
-            let kinds = selected_kinds(&mut resolver, &args.kinds).await?;
+            let kinds = selected_kinds(&mut resolver, &connection, &args.kinds).await?;
             let pairs = kinds
                 .iter()
                 .map(|r| (r.api.group.clone(), r.api.kind.clone()))
@@ -109,7 +110,7 @@ async fn watch(
         .then_some(args.tracking.timeout)
         .filter(|t| !t.is_zero());
     let plan = TrackPlan {
-        fixed,
+        known,
         discover,
         targets: track::watch_targets(&kinds, args.selector.as_deref()),
         stabilization: args.tracking.stabilization,
@@ -123,13 +124,21 @@ async fn watch(
 }
 
 /// The common kinds this server serves, plus the `--kind` extras.
-async fn selected_kinds(resolver: &mut Resolver, extra: &[String]) -> Result<Vec<Resource>, Error> {
+async fn selected_kinds(
+    resolver: &mut Resolver,
+    connection: &Connection,
+    extra: &[String],
+) -> Result<Vec<Resource>, Error> {
     let mut kinds = Vec::new();
     for candidates in COMMON_KINDS {
+        let (api_version, kind) = candidates[0];
         match resolver.resolve_first(candidates).await {
             Ok(Some(resource)) => kinds.push(resource),
-            Ok(None) => tracing::debug!(kind = candidates[0].1, "not served by this cluster"),
-            Err(err) => return Err(discovery_error(&err)),
+            Ok(None) => tracing::debug!(kind, "not served by this cluster"),
+            Err(err) => {
+                let subject = errors::discovery_subject(api_version, kind);
+                return Err(discovery_failed(&subject, connection, err));
+            }
         }
     }
     for name in extra {
@@ -142,12 +151,17 @@ async fn selected_kinds(resolver: &mut Resolver, extra: &[String]) -> Result<Vec
                 }
             }
             Ok(None) => {
-                return Err(Error::Usage {
-                    message: format!("--kind {name}: no such kind on this cluster"),
-                    hint: Some("name it as KIND, PLURAL, KIND.GROUP or PLURAL.GROUP, e.g. certificates.cert-manager.io".into()),
-                });
+                return Err(
+                    Error::usage(format!("--kind {name}: no such kind on this cluster")).with_hint(
+                        "name it as KIND, PLURAL, KIND.GROUP or PLURAL.GROUP, e.g. \
+                         certificates.cert-manager.io",
+                    ),
+                );
             }
-            Err(err) => return Err(discovery_error(&err)),
+            Err(err) => {
+                let subject = format!("discovering --kind {name}");
+                return Err(discovery_failed(&subject, connection, err));
+            }
         }
     }
     Ok(kinds)
@@ -158,15 +172,18 @@ async fn named_objects(
     resolver: &mut Resolver,
     connection: &Connection,
     manifests: &[Manifest],
-) -> Result<(Vec<Fixed>, Vec<(Resource, Option<String>)>), Error> {
-    let mut fixed = Vec::new();
+) -> Result<(Vec<KnownObject>, Vec<(Resource, Option<String>)>), Error> {
+    let mut known = Vec::new();
     let mut kinds = Vec::new();
     let mut problems = Vec::new();
     for manifest in manifests {
         let resource = resolver
             .resolve(manifest.api_version(), manifest.kind())
             .await
-            .map_err(|err| discovery_error(&err))?;
+            .map_err(|err| {
+                let subject = errors::discovery_subject(manifest.api_version(), manifest.kind());
+                discovery_failed(&subject, connection, err)
+            })?;
         let Some(resource) = resource else {
             problems.push(manifest.unknown_kind());
             continue;
@@ -183,7 +200,7 @@ async fn named_objects(
             namespace.as_deref(),
             manifest.name(),
         );
-        fixed.push(Fixed {
+        known.push(KnownObject {
             key,
             generation: None,
             initial: None,
@@ -192,15 +209,12 @@ async fn named_objects(
         kinds.push((resource, namespace));
     }
     if problems.is_empty() {
-        Ok((fixed, kinds))
+        Ok((known, kinds))
     } else {
-        Err(Error::Manifest { problems })
+        Err(Error::manifest(problems))
     }
 }
 
-fn discovery_error(err: &kube::Error) -> Error {
-    Error::Cluster {
-        message: format!("API discovery failed: {}", crate::cluster::describe(err)),
-        hint: None,
-    }
+fn discovery_failed(subject: &str, connection: &Connection, err: kube::Error) -> Error {
+    errors::request_failed(subject, Request::Discovery, &connection.server, err)
 }

@@ -8,10 +8,10 @@
 //!
 //! - [`Tracker::track`]`(key, generation)` for every applied object, with the generation the
 //!   apply response returned (watch mode may track and [`Tracker::untrack`] at any time);
-//! - [`Tracker::apply_event`]`(Event::Added | Modified | Deleted, now)` for every watch event of
-//!   any kind, tracked objects and their children (ReplicaSets, Pods, Jobs) alike, in any order:
-//!   objects that no tracked object owns yet are kept until their parent shows up;
-//! - Warning Events (core/v1 or events.k8s.io/v1) through `apply_event` like any object: they
+//! - [`Tracker::observe`]`(Change::Added | Modified | Deleted, now)` for every change a watch
+//!   reports, of any kind, tracked objects and their children (ReplicaSets, Pods, Jobs) alike,
+//!   in any order: objects that no tracked object owns yet are kept until their parent shows up;
+//! - Warning Events (core/v1 or events.k8s.io/v1) through `observe` like any object: they
 //!   are filed under the object they are about; one that stops it (a volume that cannot be
 //!   mounted, pods that cannot be created) makes it an Error once it has stood for the
 //!   stabilization window;
@@ -53,4 +53,4 @@ pub use model::{
     Chain, ChainLink, ChildSummary, ConnectionState, ContainerDetail, ContainerRole,
     ContainerState, Detail, Moment, ObjectKey, ObjectStatus, Outcome, Status, Verdict,
 };
-pub use tracker::{Config, Event, Snapshot, TrackedObject, Tracker};
+pub use tracker::{Change, Config, Snapshot, TrackedObject, Tracker};

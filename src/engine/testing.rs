@@ -1,11 +1,13 @@
 //! Test support: loading fixtures (YAML or JSON, single objects or `kind: List`) and judging one
 //! object from a fixture.
 
+use std::collections::HashSet;
+
 use serde_json::Value;
 
 use super::children::Store;
 use super::model::{ObjectKey, ObjectStatus};
-use super::rules::{self, Context, PodFacts};
+use super::rules::{self, Context, PodHistory};
 
 /// The objects of a fixture: a `kind: List` is expanded into its items.
 pub fn load(text: &str) -> Vec<Value> {
@@ -48,14 +50,15 @@ pub fn evaluate_fixture_with(
     wait_for_jobs: bool,
 ) -> ObjectStatus {
     let store = Store::from_objects(load(text));
-    let facts = PodFacts::default();
+    let pods = PodHistory::default();
+    let lasting_warnings = HashSet::new();
     let object = store
         .get(key)
         .unwrap_or_else(|| panic!("{key} not in fixture"));
     let ctx = Context {
         expected_generation,
         wait_for_jobs,
-        ..Context::new(&store, &facts)
+        ..Context::new(&store, &pods, &lasting_warnings)
     };
     rules::evaluate(object, &ctx)
 }

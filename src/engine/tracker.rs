@@ -1,6 +1,6 @@
-//! The run state machine: takes watch events, clock ticks and the state of the connection to
-//! the API server, keeps every tracked object's status, rolls them up, runs the stabilization
-//! window and the deadline, and fixes the verdict the moment it is known.
+//! The run state machine: observes the changes the watches report, clock ticks and the state
+//! of the connection to the API server, keeps every tracked object's status, rolls them up,
+//! runs the stabilization window and the deadline, and fixes the verdict the moment it is known.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -13,7 +13,7 @@ use super::json;
 use super::model::{
     ConnectionState, Detail, Moment, ObjectKey, ObjectStatus, Outcome, Status, Verdict,
 };
-use super::rules::{self, Context, PodFacts};
+use super::rules::{self, Context, PodHistory};
 
 /// How a run judges its objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,10 +30,11 @@ pub struct Config {
     pub settle_on_error: bool,
 }
 
-/// A change reported by a watch. Added and Modified are handled alike: both carry the latest
-/// snapshot of the object.
+/// A change to one object, as a watch reports it. Added and Modified are handled alike: both
+/// carry the latest snapshot of the object. (A Kubernetes Event object arrives as the change of
+/// an object like any other.)
 #[derive(Debug, Clone)]
-pub enum Event {
+pub enum Change {
     Added(Value),
     Modified(Value),
     Deleted(Value),
@@ -79,19 +80,18 @@ struct Tracked {
     since: Moment,
 }
 
-/// The status engine of one run. Feed it with [`Tracker::apply_event`] and [`Tracker::tick`];
+/// The status engine of one run. Feed it with [`Tracker::observe`] and [`Tracker::tick`];
 /// read it with [`Tracker::snapshot`] and [`Tracker::verdict`].
 #[derive(Debug, Clone)]
 pub struct Tracker {
     config: Config,
     store: Store,
-    facts: PodFacts,
-    /// Containers that crashed and are ready again: since when, per (pod uid, container). They
-    /// count as recovered only once ready for [`Tracker::recovery_hold`].
-    ready_again_since: HashMap<(String, String), Moment>,
+    pods: PodHistory,
     /// Objects stopped by a Warning event ([`rules::blocking_warning`]): since when, per UID.
     /// They are in Error only once it has stood for the stabilization window.
     warned_since: HashMap<String, Moment>,
+    /// The UIDs in `warned_since` whose Warning event has stood for the window.
+    lasting_warnings: HashSet<String>,
     tracked: Vec<Tracked>,
     index: HashMap<ObjectKey, usize>,
     settled_since: Option<Moment>,
@@ -104,11 +104,15 @@ pub struct Tracker {
 impl Tracker {
     pub fn new(config: Config) -> Tracker {
         Tracker {
+            // A crashed container counts as recovered once ready for half the window: shorter
+            // than the window, so one crash followed by a real recovery beats the error's own
+            // window; long enough that the brief ready spells of a crash loop (a real kubelet
+            // reports a probe-less container ready while it runs) never count.
+            pods: PodHistory::new(config.stabilization / 2),
             config,
             store: Store::new(),
-            facts: PodFacts::default(),
-            ready_again_since: HashMap::new(),
             warned_since: HashMap::new(),
+            lasting_warnings: HashSet::new(),
             tracked: Vec::new(),
             index: HashMap::new(),
             settled_since: None,
@@ -165,15 +169,15 @@ impl Tracker {
         self.index.contains_key(key)
     }
 
-    /// Feeds one watch event observed at `now`. Objects neither tracked nor descending from a
+    /// Takes in one change observed at `now`. Objects neither tracked nor descending from a
     /// tracked object are kept, since their parent may arrive later.
-    pub fn apply_event(&mut self, event: Event, now: Moment) {
+    pub fn observe(&mut self, change: Change, now: Moment) {
         self.latest = self.latest.max(now);
-        // A deadline that passed before this event is judged on the state it found.
+        // A deadline that passed before this change is judged on the state it found.
         self.decide(now);
-        let (object, deleted) = match event {
-            Event::Added(object) | Event::Modified(object) => (object, false),
-            Event::Deleted(object) => (object, true),
+        let (object, deleted) = match change {
+            Change::Added(object) | Change::Modified(object) => (object, false),
+            Change::Deleted(object) => (object, true),
         };
         let Some(key) = ObjectKey::of(&object) else {
             return;
@@ -191,7 +195,7 @@ impl Tracker {
                 return;
             }
             if let Some(uid) = json::uid(&object) {
-                self.forget_pod(uid);
+                self.pods.forget(uid);
                 self.warned_since.remove(uid);
             }
             if let Some(&position) = self.index.get(&key) {
@@ -200,7 +204,7 @@ impl Tracker {
             }
         } else {
             if key.group.is_empty() && key.kind == "Pod" {
-                self.note_pod(&object, now);
+                self.pods.observe(&object, now);
             }
             self.store.upsert(object);
             if let Some(&position) = self.index.get(&key) {
@@ -217,19 +221,10 @@ impl Tracker {
     /// that have held, the stabilization window and the deadline.
     pub fn tick(&mut self, now: Moment) {
         self.latest = self.latest.max(now);
-        let warnings_overdue = self.overdue_warnings(now);
+        let lasting_warnings = self.warnings_lasting_at(now);
+        let recovered = self.pods.expire(now);
         let mut changed = false;
-        let recovered: Vec<(String, String)> = self
-            .ready_again_since
-            .iter()
-            .filter(|(_, since)| now.since(**since) >= self.recovery_hold())
-            .map(|(key, _)| key.clone())
-            .collect();
-        for key in &recovered {
-            self.ready_again_since.remove(key);
-            self.facts.recent_reasons.remove(key);
-        }
-        if warnings_overdue != self.facts.warnings_overdue || !recovered.is_empty() {
+        if lasting_warnings != self.lasting_warnings || recovered {
             let everything: Vec<usize> = (0..self.tracked.len()).collect();
             changed = self.recompute(&everything, now);
         }
@@ -282,15 +277,11 @@ impl Tracker {
             .settled_since
             .map(|since| since.after(self.config.stabilization));
         let deadline = self.config.timeout.map(Moment);
-        let recovery_end = self
-            .ready_again_since
-            .values()
-            .map(|since| since.after(self.recovery_hold()))
-            .min();
+        let recovery_end = self.pods.next_expiry();
         let warning_end = self
             .warned_since
             .iter()
-            .filter(|(uid, _)| !self.facts.warnings_overdue.contains(*uid))
+            .filter(|(uid, _)| !self.lasting_warnings.contains(*uid))
             .map(|(_, since)| since.after(self.config.stabilization))
             .min();
         [window_end, deadline, recovery_end, warning_end]
@@ -399,50 +390,6 @@ impl Tracker {
         found
     }
 
-    fn note_pod(&mut self, pod: &Value, now: Moment) {
-        let Some(uid) = json::uid(pod) else { return };
-        let statuses = json::array_at(pod, &["status", "initContainerStatuses"])
-            .iter()
-            .chain(json::array_at(pod, &["status", "containerStatuses"]));
-        for status in statuses {
-            let name = json::str_at(status, &["name"]).unwrap_or("").to_string();
-            let key = (uid.to_string(), name);
-            if let Some(reason) = json::str_at(status, &["state", "waiting", "reason"])
-                && rules::is_hard_waiting_reason(reason)
-            {
-                self.facts
-                    .recent_reasons
-                    .insert(key.clone(), reason.to_string());
-                self.ready_again_since.remove(&key);
-            } else if json::bool_at(status, &["ready"]) == Some(true) {
-                // Without a readiness probe a crash-looping container is ready for a moment
-                // after every restart; only readiness that holds for the window is recovery.
-                if self.facts.recent_reasons.contains_key(&key) {
-                    let since = *self.ready_again_since.entry(key.clone()).or_insert(now);
-                    if now.since(since) >= self.recovery_hold() {
-                        self.facts.recent_reasons.remove(&key);
-                        self.ready_again_since.remove(&key);
-                    }
-                }
-            } else {
-                self.ready_again_since.remove(&key);
-            }
-        }
-    }
-
-    /// How long a container that crashed must stay ready to count as recovered: half the
-    /// window. Shorter than the window, so one crash followed by a real recovery beats the
-    /// error's own window; long enough that the brief ready spells of a crash loop (a real kubelet
-    /// reports a probe-less container ready while it runs) never count.
-    fn recovery_hold(&self) -> Duration {
-        self.config.stabilization / 2
-    }
-
-    fn forget_pod(&mut self, uid: &str) {
-        self.facts.recent_reasons.retain(|(pod, _), _| pod != uid);
-        self.ready_again_since.retain(|(pod, _), _| pod != uid);
-    }
-
     /// Starts or stops the clock of each object's blocking Warning event.
     fn time_warnings(&mut self, keys: &[ObjectKey], now: Moment) {
         for key in keys {
@@ -462,7 +409,7 @@ impl Tracker {
 
     /// Objects whose blocking Warning event has stood for the stabilization window: the kubelet
     /// and controllers retry quickly at first, so by then a retry did not get past it.
-    fn overdue_warnings(&self, now: Moment) -> HashSet<String> {
+    fn warnings_lasting_at(&self, now: Moment) -> HashSet<String> {
         self.warned_since
             .iter()
             .filter(|(_, since)| now.since(**since) >= self.config.stabilization)
@@ -472,7 +419,7 @@ impl Tracker {
 
     /// Re-evaluates the given tracked objects; true when any status (not message) changed.
     fn recompute(&mut self, positions: &[usize], now: Moment) -> bool {
-        self.facts.warnings_overdue = self.overdue_warnings(now);
+        self.lasting_warnings = self.warnings_lasting_at(now);
         let mut changed = false;
         for &position in positions {
             let tracked = &self.tracked[position];
@@ -482,7 +429,8 @@ impl Tracker {
                         store: &self.store,
                         expected_generation: tracked.expected_generation,
                         wait_for_jobs: self.config.wait_for_jobs,
-                        facts: &self.facts,
+                        pods: &self.pods,
+                        lasting_warnings: &self.lasting_warnings,
                     };
                     rules::evaluate(object, &ctx)
                 }

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::changes::{ChangeTracker, ConnectionChange};
 use super::redact::Redactor;
 use crate::engine::{ObjectKey, Snapshot};
+use crate::outcome::RunOutcome;
 
 /// Remembers what was last emitted, so each change is emitted exactly once.
 #[derive(Debug, Default)]
@@ -62,7 +63,7 @@ impl EventStream {
         &self,
         snapshot: &Snapshot,
         time: &str,
-        outcome: &str,
+        outcome: RunOutcome,
         reason: &str,
         redactor: &Redactor,
     ) -> String {
@@ -70,7 +71,7 @@ impl EventStream {
             "type": "verdict",
             "time": time,
             "elapsedSeconds": elapsed(snapshot),
-            "outcome": outcome,
+            "outcome": outcome.label(),
             "reason": redactor.redact(reason),
         }))
     }
@@ -170,7 +171,7 @@ mod tests {
         );
         assert_eq!(stream.changes(&done, "T3", &redactor).len(), 2);
         assert_eq!(
-            stream.verdict(&done, "T4", "Success", "all held", &redactor),
+            stream.verdict(&done, "T4", RunOutcome::Success, "all held", &redactor),
             r#"{"elapsedSeconds":3.0,"outcome":"Success","reason":"all held","time":"T4","type":"verdict"}"#
         );
     }

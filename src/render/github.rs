@@ -3,9 +3,10 @@
 
 use super::redact::Redactor;
 use super::table::message_of;
-use super::{format_duration, object_name, outcome_words};
+use super::{format_duration, object_name};
 use crate::engine::{Snapshot, Status, TrackedObject};
 use crate::manifest::Origin;
+use crate::outcome::RunOutcome;
 
 /// Opens a collapsible group in the Actions log.
 pub fn group_start(title: &str) -> String {
@@ -42,7 +43,7 @@ pub fn error_annotation(
 pub fn step_summary(
     command: &str,
     snapshot: &Snapshot,
-    outcome: &str,
+    outcome: RunOutcome,
     reason: &str,
     redactor: &Redactor,
 ) -> String {
@@ -51,7 +52,7 @@ pub fn step_summary(
         Status::InProgress => "⏳",
         Status::Error | Status::TimedOut => "❌",
     };
-    let outcome = outcome_words(outcome);
+    let outcome = outcome.words();
     let mut out = format!(
         "### {icon} kstatus {command}: {outcome}\n\n{} (after {})\n\n| Object | Namespace | Status | Message |\n|---|---|---|---|\n",
         markdown_cell(&redactor.redact(reason)),
@@ -144,7 +145,7 @@ mod tests {
         let text = step_summary(
             "apply",
             &snapshot,
-            "Error",
+            RunOutcome::Error,
             "1 object in Error",
             &Redactor::default(),
         );
@@ -155,7 +156,7 @@ mod tests {
         let timed_out = step_summary(
             "apply",
             &snapshot,
-            "TimedOut",
+            RunOutcome::TimedOut,
             "the deadline passed",
             &Redactor::default(),
         );

@@ -16,7 +16,7 @@ pub mod theme;
 
 use std::time::Duration;
 
-use crate::engine::{ObjectKey, Status};
+use crate::engine::ObjectKey;
 
 /// `Deployment/web`, or `Widget.example.com/w` for kinds outside the core and built-in groups,
 /// as kubectl prints them.
@@ -30,16 +30,6 @@ pub fn namespace_suffix(key: &ObjectKey) -> String {
         .as_deref()
         .map(|ns| format!(" -n {ns}"))
         .unwrap_or_default()
-}
-
-/// A run's outcome as people read it, in the words of the status table (`Timed out`); the
-/// reports keep their schema values (`TimedOut`).
-pub fn outcome_words(outcome: &str) -> &str {
-    match outcome {
-        "TimedOut" => Status::TimedOut.as_str(),
-        "InProgress" => Status::InProgress.as_str(),
-        other => other,
-    }
 }
 
 /// `4.2s`, `1m05s`: short and stable for logs.
@@ -70,14 +60,6 @@ mod tests {
             "x",
         );
         assert_eq!(object_name(&crd), "CustomResourceDefinition/x");
-    }
-
-    #[test]
-    fn outcomes_are_told_in_the_words_of_the_table() {
-        assert_eq!(outcome_words("TimedOut"), "Timed out");
-        assert_eq!(outcome_words("InProgress"), "In progress");
-        assert_eq!(outcome_words("Interrupted"), "Interrupted");
-        assert_eq!(outcome_words("Error"), "Error");
     }
 
     #[test]

@@ -16,11 +16,12 @@ use super::live::LiveView;
 use super::redact::Redactor;
 use super::table::{TableOptions, status_table};
 use super::theme::{ColorEnv, Theme, use_color};
-use super::{format_duration, github, junit, outcome_words, report};
+use super::{format_duration, github, junit, report};
 use crate::cli::{EventsTarget, GlobalArgs, OutputArgs, OutputFormat, ProgressMode};
 use crate::engine::{ObjectKey, Snapshot, Status};
 use crate::error::Error;
 use crate::manifest::Origin;
+use crate::outcome::RunOutcome;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
@@ -32,8 +33,7 @@ pub enum Progress {
 /// The end of a run, as it is reported.
 pub struct Conclusion<'a> {
     pub snapshot: &'a Snapshot,
-    /// Success, Error, TimedOut, InProgress or Interrupted.
-    pub outcome: &'a str,
+    pub outcome: RunOutcome,
     pub reason: &'a str,
     pub failures: &'a [Failure],
     /// Manifest locations of the objects, for annotations and cards.
@@ -336,10 +336,8 @@ impl Output {
 }
 
 fn unwritable(flag: &str, path: &std::path::Path, err: &std::io::Error) -> Error {
-    Error::Usage {
-        message: format!("{flag} {}: cannot write: {err}", path.display()),
-        hint: Some("choose a writable path".into()),
-    }
+    Error::usage(format!("{flag} {}: cannot write: {err}", path.display()))
+        .with_hint("choose a writable path")
 }
 
 /// `verdict: Timed out after 5m00s: …`: the outcome in the words of the status table.
@@ -347,13 +345,13 @@ fn verdict_line(
     theme: &Theme,
     application: Status,
     elapsed: Duration,
-    outcome: &str,
+    outcome: RunOutcome,
     reason: &str,
 ) -> String {
     format!(
         "{} {} after {}: {reason}",
         theme.paint(theme.bold, "verdict:"),
-        theme.paint(theme.status_style(application), outcome_words(outcome)),
+        theme.paint(theme.status_style(application), outcome.words()),
         format_duration(elapsed),
     )
 }
@@ -383,7 +381,7 @@ mod tests {
             &Theme::plain(),
             Status::TimedOut,
             Duration::from_secs(300),
-            "TimedOut",
+            RunOutcome::TimedOut,
             "1 object (Deployment/web -n shop) still In progress at the deadline",
         );
         assert_eq!(

@@ -6,6 +6,7 @@ use super::card::{EventLine, Failure, LogTail, merge_repeats};
 use super::redact::Redactor;
 use super::table::message_of;
 use crate::engine::{Chain, Snapshot, Status};
+use crate::outcome::RunOutcome;
 
 /// Identifies the schema; bumped on incompatible changes.
 pub const SCHEMA: &str = "kstatus.dev/report/v1";
@@ -14,8 +15,8 @@ pub const SCHEMA: &str = "kstatus.dev/report/v1";
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub schema: &'static str,
-    /// Success, Error, TimedOut or Interrupted.
-    pub outcome: String,
+    /// `RunOutcome::label`: Success, Error, TimedOut, InProgress or Interrupted.
+    pub outcome: &'static str,
     pub reason: String,
     pub elapsed_seconds: f64,
     pub application: Status,
@@ -57,7 +58,12 @@ pub struct FailureReport {
 }
 
 /// Builds the report from the final snapshot and the gathered failures.
-pub fn build(snapshot: &Snapshot, outcome: &str, reason: &str, failures: &[Failure]) -> Report {
+pub fn build(
+    snapshot: &Snapshot,
+    outcome: RunOutcome,
+    reason: &str,
+    failures: &[Failure],
+) -> Report {
     let objects = snapshot
         .objects
         .iter()
@@ -93,7 +99,7 @@ pub fn build(snapshot: &Snapshot, outcome: &str, reason: &str, failures: &[Failu
         .collect();
     Report {
         schema: SCHEMA,
-        outcome: outcome.to_string(),
+        outcome: outcome.label(),
         reason: reason.to_string(),
         elapsed_seconds: (snapshot.at.0.as_secs_f64() * 10.0).round() / 10.0,
         application: snapshot.application,
@@ -164,7 +170,12 @@ mod tests {
             }),
             gather_errors: vec![],
         };
-        let report = build(&snapshot(), "Error", "1 object in Error", &[failure]);
+        let report = build(
+            &snapshot(),
+            RunOutcome::Error,
+            "1 object in Error",
+            &[failure],
+        );
         let text = to_text(&report, false, &Redactor::new(vec!["abcd1234".into()]));
         let expected = r#"{
   "application": "Error",
@@ -216,7 +227,7 @@ mod tests {
 
     #[test]
     fn yaml_report_carries_the_same_fields() {
-        let report = build(&snapshot(), "Error", "why", &[]);
+        let report = build(&snapshot(), RunOutcome::Error, "why", &[]);
         let text = to_text(&report, true, &Redactor::default());
         let parsed: serde_json::Value = serde_saphyr::from_str(&text).expect("valid YAML");
         assert_eq!(parsed["schema"], SCHEMA);

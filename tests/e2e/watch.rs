@@ -128,6 +128,18 @@ async fn once_lists_exactly_the_app(ctx: TestContext) {
         "{}",
         describe(&output)
     );
+
+    // A selector that matches nothing is a question to fix (exit 2), not a timeout (exit 3).
+    let nothing = ctx.kstatus(
+        &["watch", "-n", &ctx.namespace, "-l", "app=absent", "--once"],
+        None,
+    );
+    assert_eq!(nothing.status.code(), Some(2), "{}", describe(&nothing));
+    assert!(
+        String::from_utf8_lossy(&nothing.stderr).contains("nothing matched"),
+        "{}",
+        describe(&nothing)
+    );
 }
 
 /// A running `kstatus watch` whose progress lines arrive on a channel.

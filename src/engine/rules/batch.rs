@@ -4,9 +4,9 @@
 
 use serde_json::Value;
 
-use super::Context;
+use super::context::Context;
 use super::pod::PodCause;
-use super::workloads::{PodsView, owned_pods};
+use super::pods_view::PodsView;
 use crate::engine::json;
 use crate::engine::model::{Chain, ChainLink, ChildSummary, ObjectStatus, Status};
 
@@ -38,7 +38,7 @@ pub fn job(object: &Value, ctx: &Context) -> ObjectStatus {
                 .with_note("suspended: no pods run until spec.suspend is set to false");
         }
     }
-    let pods = PodsView::new(owned_pods(ctx.store, object), ctx);
+    let pods = PodsView::new(ctx.store.owned(object, "Pod"), ctx);
     let summary = pods.summary(Vec::new(), job_pod_failure);
     if let Some(message) = pods.error_message(job_pod_failure) {
         return ObjectStatus::error(message).with_children(summary);
@@ -57,7 +57,7 @@ pub fn job(object: &Value, ctx: &Context) -> ObjectStatus {
 }
 
 fn pod_summary(object: &Value, ctx: &Context) -> ChildSummary {
-    PodsView::new(owned_pods(ctx.store, object), ctx).summary(Vec::new(), job_pod_failure)
+    PodsView::new(ctx.store.owned(object, "Pod"), ctx).summary(Vec::new(), job_pod_failure)
 }
 
 /// "succeeded 1/3, active 2 (ready 1), failed 0/6" plus indexes for Indexed Jobs.

@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::Context;
+use super::context::Context;
 use crate::engine::children::Store;
 use crate::engine::json;
 use crate::engine::model::{ObjectKey, ObjectStatus, Status};
@@ -109,7 +109,7 @@ fn creates_pods(key: &ObjectKey) -> bool {
 ///   its newest pod was created (a pod created since means the controller got past it).
 ///
 /// The tracker times how long it has stood: it is an Error only once it has lasted the
-/// stabilization window (see [`Context::facts`]).
+/// stabilization window (see [`Context::lasting_warnings`]).
 pub fn blocking_warning<'a>(object: &Value, store: &'a Store) -> Option<Warning<'a>> {
     let key = ObjectKey::of(object)?;
     let uid = json::uid(object)?;
@@ -139,7 +139,7 @@ pub fn blocking_warning<'a>(object: &Value, store: &'a Store) -> Option<Warning<
 /// Whether the blocking warning of this object has lasted long enough to be an
 /// Error rather than something the kubelet or controller may still get past on a retry.
 pub fn has_lasted(object: &Value, ctx: &Context) -> bool {
-    json::uid(object).is_some_and(|uid| ctx.facts.warnings_overdue.contains(uid))
+    json::uid(object).is_some_and(|uid| ctx.lasting_warnings.contains(uid))
 }
 
 /// A StatefulSet, DaemonSet or Job that is otherwise In progress and has a blocking
@@ -172,8 +172,11 @@ pub fn with_create_failure(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
+
     use crate::engine::model::ObjectStatus;
-    use crate::engine::rules::{PodFacts, evaluate};
+    use crate::engine::rules::evaluate;
+    use crate::engine::rules::pod_history::PodHistory;
     use crate::engine::testing::{fixture_key, load};
     use serde_json::json;
 
@@ -191,16 +194,18 @@ mod tests {
     /// Judges `key` among `objects`; with `lasted`, every Warning event has stood for the
     /// stabilization window (the tracker decides that; here it is given).
     fn judge_objects(objects: Vec<Value>, key: &ObjectKey, lasted: bool) -> ObjectStatus {
-        let mut facts = PodFacts::default();
-        if lasted {
-            facts.warnings_overdue = objects
+        let lasting: HashSet<String> = if lasted {
+            objects
                 .iter()
                 .filter_map(|o| json::uid(o).map(str::to_string))
-                .collect();
-        }
+                .collect()
+        } else {
+            HashSet::new()
+        };
         let store = Store::from_objects(objects);
         let object = store.get(key).unwrap_or_else(|| panic!("{key} not found"));
-        evaluate(object, &Context::new(&store, &facts))
+        let pods = PodHistory::default();
+        evaluate(object, &Context::new(&store, &pods, &lasting))
     }
 
     fn judge(yaml: &str, key: &ObjectKey, lasted: bool) -> ObjectStatus {

@@ -1,78 +1,28 @@
 //! Per-kind status rules: from an object snapshot (and its children in the store) to a status
 //! and a message. Pure functions; the decision table is status-rules.md §14.
 
+mod api_server;
 mod batch;
+mod context;
+mod custom;
 mod events;
-mod other;
+mod network;
 mod pod;
+mod pod_history;
+mod pod_policy;
+mod pods_view;
+mod storage;
 mod workloads;
-
-use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::children::Store;
 use super::json;
 use super::model::{Detail, ObjectKey, ObjectStatus};
 
+pub use context::Context;
 pub use events::blocking_warning;
-pub use pod::{PodAssessment, PodCause, assess_pod, is_hard_waiting_reason};
-
-/// Facts about pods that only the run's history can tell; the tracker maintains them.
-#[derive(Debug, Default, Clone)]
-pub struct PodFacts {
-    /// The last hard waiting reason seen per (pod UID, container name), so a container that is
-    /// briefly Running between crashes is still described by the reason it keeps returning to.
-    pub recent_reasons: HashMap<(String, String), String>,
-    /// UIDs of objects whose blocking Warning event ([`blocking_warning`]) has stood for the
-    /// stabilization window: an Error now, not something a retry may still fix.
-    pub warnings_overdue: HashSet<String>,
-}
-
-/// Everything a rule may consult besides the object itself.
-#[derive(Debug, Clone, Copy)]
-pub struct Context<'a> {
-    pub store: &'a Store,
-    /// The generation the apply returned; the controller must have observed at least this.
-    pub expected_generation: Option<i64>,
-    /// Whether a Job must complete (true) or counts as Success once created (false).
-    pub wait_for_jobs: bool,
-    pub facts: &'a PodFacts,
-}
-
-impl<'a> Context<'a> {
-    pub fn new(store: &'a Store, facts: &'a PodFacts) -> Context<'a> {
-        Context {
-            store,
-            expected_generation: None,
-            wait_for_jobs: true,
-            facts,
-        }
-    }
-
-    /// The generation the controller must have observed: the applied one, or a newer one if
-    /// the object changed again since.
-    fn wanted_generation(&self, object: &Value) -> Option<i64> {
-        let current = json::int_at(object, &["metadata", "generation"]);
-        match (self.expected_generation, current) {
-            (Some(applied), Some(current)) => Some(applied.max(current)),
-            (applied, current) => applied.or(current),
-        }
-    }
-
-    /// `Some((wanted, observed))` when `status.observedGeneration` lags the wanted generation.
-    /// With `strict`, a missing observedGeneration counts as lagging (controllers that always
-    /// report it have simply not seen the object yet).
-    fn generation_lag(&self, object: &Value, strict: bool) -> Option<(i64, Option<i64>)> {
-        let wanted = self.wanted_generation(object)?;
-        let observed = json::int_at(object, &["status", "observedGeneration"]);
-        match observed {
-            Some(observed) if observed >= wanted => None,
-            None if !strict => None,
-            _ => Some((wanted, observed)),
-        }
-    }
-}
+pub use pod::{PodAssessment, PodCause, assess_pod};
+pub use pod_history::PodHistory;
 
 /// The status of one object. Terminating objects are reported as such before any kind rule.
 pub fn evaluate(object: &Value, ctx: &Context) -> ObjectStatus {
@@ -127,9 +77,42 @@ fn is_builtin_group(group: &str) -> bool {
     )
 }
 
+/// Kinds whose desired state is reached once the API server accepted them.
+pub fn exists_is_enough(kind: &str) -> bool {
+    matches!(
+        kind,
+        "ConfigMap"
+            | "Secret"
+            | "ServiceAccount"
+            | "Role"
+            | "ClusterRole"
+            | "RoleBinding"
+            | "ClusterRoleBinding"
+            | "NetworkPolicy"
+            | "LimitRange"
+            | "ResourceQuota"
+            | "PriorityClass"
+            | "StorageClass"
+            | "IngressClass"
+            | "ValidatingWebhookConfiguration"
+            | "MutatingWebhookConfiguration"
+            | "ValidatingAdmissionPolicy"
+            | "ValidatingAdmissionPolicyBinding"
+            | "PodTemplate"
+            | "Endpoints"
+            | "EndpointSlice"
+            | "RuntimeClass"
+            | "CSIDriver"
+            | "ControllerRevision"
+            | "Lease"
+            | "FlowSchema"
+            | "PriorityLevelConfiguration"
+    )
+}
+
 fn by_kind(object: &Value, key: &ObjectKey, ctx: &Context) -> ObjectStatus {
     if !is_builtin_group(&key.group) {
-        return other::custom_resource(object, ctx);
+        return custom::custom_resource(object, ctx);
     }
     match key.kind.as_str() {
         "Deployment" => workloads::deployment(object, ctx),
@@ -139,17 +122,17 @@ fn by_kind(object: &Value, key: &ObjectKey, ctx: &Context) -> ObjectStatus {
         "Pod" => pod::pod(object, ctx),
         "Job" => batch::job(object, ctx),
         "CronJob" => batch::cron_job(object, ctx),
-        "Service" => other::service(object),
-        "Ingress" => other::ingress(object),
-        "PersistentVolumeClaim" => other::persistent_volume_claim(object, ctx),
-        "PersistentVolume" => other::persistent_volume(object),
-        "Namespace" => other::namespace(object),
-        "CustomResourceDefinition" => other::custom_resource_definition(object),
-        "HorizontalPodAutoscaler" => other::horizontal_pod_autoscaler(object),
-        "PodDisruptionBudget" => other::pod_disruption_budget(object, ctx),
-        "APIService" => other::api_service(object),
-        kind if other::exists_is_enough(kind) => ObjectStatus::success("Created"),
-        _ => other::custom_resource(object, ctx),
+        "Service" => network::service(object),
+        "Ingress" => network::ingress(object),
+        "PersistentVolumeClaim" => storage::persistent_volume_claim(object, ctx),
+        "PersistentVolume" => storage::persistent_volume(object),
+        "Namespace" => api_server::namespace(object),
+        "CustomResourceDefinition" => api_server::custom_resource_definition(object),
+        "HorizontalPodAutoscaler" => pod_policy::horizontal_pod_autoscaler(object),
+        "PodDisruptionBudget" => pod_policy::pod_disruption_budget(object, ctx),
+        "APIService" => api_server::api_service(object),
+        kind if exists_is_enough(kind) => ObjectStatus::success("Created"),
+        _ => custom::custom_resource(object, ctx),
     }
 }
 
@@ -158,6 +141,12 @@ mod tests {
     use super::*;
     use crate::engine::model::Status;
     use crate::engine::testing::{evaluate_fixture, fixture_key};
+
+    macro_rules! fixture {
+        ($name:literal) => {
+            include_str!(concat!("../../../tests/fixtures/engine/", $name))
+        };
+    }
 
     const DEPLOYING_DELETED: &str =
         include_str!("../../../tests/fixtures/engine/deployment-terminating.yaml");
@@ -193,28 +182,16 @@ mod tests {
     }
 
     #[test]
-    fn applied_generation_is_required_even_if_metadata_is_older() {
-        let store = Store::new();
-        let facts = PodFacts::default();
-        let ctx = Context {
-            expected_generation: Some(5),
-            ..Context::new(&store, &facts)
-        };
-        let object = serde_json::json!({"metadata": {"generation": 4},
-                                        "status": {"observedGeneration": 4}});
-        assert_eq!(ctx.generation_lag(&object, true), Some((5, Some(4))));
-        let caught_up = serde_json::json!({"metadata": {"generation": 5},
-                                           "status": {"observedGeneration": 5}});
-        assert_eq!(ctx.generation_lag(&caught_up, true), None);
-    }
-
-    #[test]
-    fn missing_observed_generation_lags_only_when_strict() {
-        let store = Store::new();
-        let facts = PodFacts::default();
-        let ctx = Context::new(&store, &facts);
-        let object = serde_json::json!({"metadata": {"generation": 2}, "status": {}});
-        assert_eq!(ctx.generation_lag(&object, true), Some((2, None)));
-        assert_eq!(ctx.generation_lag(&object, false), None);
+    fn exists_kinds_are_success_and_secret_data_never_shows() {
+        let status = evaluate_fixture(
+            fixture!("secret.yaml"),
+            &fixture_key("Secret", "db-credentials"),
+        );
+        assert_eq!(status.status, Status::Success);
+        let text = format!("{status:?}");
+        assert!(
+            !text.contains("czNjcjN0") && !text.contains("s3cr3t"),
+            "{text}"
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::Context;
+use super::context::Context;
 use super::events;
 use crate::engine::json;
 use crate::engine::model::{
@@ -182,12 +182,19 @@ pub fn assess_pod(pod: &Value, ctx: &Context) -> PodAssessment {
 }
 
 /// A container status with the role its spec gives it.
-struct Container<'a> {
-    role: ContainerRole,
-    status: &'a Value,
+pub(super) struct Container<'a> {
+    pub(super) role: ContainerRole,
+    pub(super) status: &'a Value,
 }
 
-fn containers(pod: &Value) -> Vec<Container<'_>> {
+impl Container<'_> {
+    pub(super) fn name(&self) -> &str {
+        json::str_at(self.status, &["name"]).unwrap_or("")
+    }
+}
+
+/// The statuses of a pod's containers, init (and sidecar) containers first.
+pub(super) fn containers(pod: &Value) -> Vec<Container<'_>> {
     let sidecars: Vec<&str> = json::array_at(pod, &["spec", "initContainers"])
         .iter()
         .filter(|c| json::str_at(c, &["restartPolicy"]) == Some("Always"))
@@ -296,13 +303,9 @@ fn full_message(headline: &str, kubelet_message: Option<&str>, detail: &Containe
 /// A hard problem of one container, if it has one.
 fn container_problem(pod: &Value, container: &Container, ctx: &Context) -> Option<PodAssessment> {
     let status = container.status;
-    let name = json::str_at(status, &["name"]).unwrap_or("");
     let pod_uid = json::uid(pod).unwrap_or("");
-    let recent = ctx
-        .facts
-        .recent_reasons
-        .get(&(pod_uid.to_string(), name.to_string()));
-    let detail = detail(container, recent.map(String::as_str));
+    let recent = ctx.pods.recent_reason(pod_uid, container.name());
+    let detail = detail(container, recent);
 
     if let Some(waiting) = json::at(status, &["state", "waiting"]) {
         let reason = json::str_at(waiting, &["reason"]).unwrap_or("");
@@ -339,7 +342,7 @@ fn container_problem(pod: &Value, container: &Container, ctx: &Context) -> Optio
         // Between two back-offs a crash-looping container is briefly terminated; keep calling
         // it what it is, so the message does not flap with every restart.
         let shown = match recent {
-            Some(recent) if detail.restart_count > 0 => recent.as_str(),
+            Some(recent) if detail.restart_count > 0 => recent,
             _ => reason,
         };
         let head = headline(shown, &detail, Some(reason));
@@ -360,8 +363,8 @@ fn container_problem(pod: &Value, container: &Container, ctx: &Context) -> Optio
     let crashed_recently = !detail.ready || recent.is_some();
     if running && crashed_recently && detail.restart_count > 0 && last_exit != 0 {
         let last = detail.last_termination_reason.as_deref();
-        let reason = recent.map_or_else(|| last.unwrap_or("Error").to_string(), String::clone);
-        let head = headline(&reason, &detail, last);
+        let reason = recent.or(last).unwrap_or("Error");
+        let head = headline(reason, &detail, last);
         let state = if detail.ready {
             "running again, not yet stable"
         } else {
@@ -542,8 +545,11 @@ fn progress(pod: &Value, phase: &str, containers: &[Container]) -> PodAssessment
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
+
     use crate::engine::children::Store;
-    use crate::engine::rules::PodFacts;
+    use crate::engine::model::Moment;
+    use crate::engine::rules::pod_history::PodHistory;
     use crate::engine::testing::load;
 
     macro_rules! fixture {
@@ -552,18 +558,21 @@ mod tests {
         };
     }
 
-    fn assess_with(yaml: &str, facts: &PodFacts) -> PodAssessment {
-        let objects = load(yaml);
-        let pod = objects
-            .iter()
+    fn the_pod(yaml: &str) -> Value {
+        load(yaml)
+            .into_iter()
             .find(|o| json::kind(o) == "Pod")
-            .expect("a Pod in the fixture");
+            .expect("a Pod in the fixture")
+    }
+
+    fn assess_with(yaml: &str, history: &PodHistory) -> PodAssessment {
         let store = Store::new();
-        assess_pod(pod, &Context::new(&store, facts))
+        let warnings = HashSet::new();
+        assess_pod(&the_pod(yaml), &Context::new(&store, history, &warnings))
     }
 
     fn assess(yaml: &str) -> PodAssessment {
-        assess_with(yaml, &PodFacts::default())
+        assess_with(yaml, &PodHistory::default())
     }
 
     #[test]
@@ -674,12 +683,12 @@ mod tests {
     #[test]
     fn running_between_crashes_is_described_by_the_reason_it_returns_to() {
         let yaml = fixture!("pod-crashloop-running-between-crashes.yaml");
-        let mut facts = PodFacts::default();
-        let uid = "3b1f7f8e-1c4e-4b7a-9d0e-5c6a2f1e9a01".to_string();
-        facts
-            .recent_reasons
-            .insert((uid, "web".into()), "CrashLoopBackOff".into());
-        let verdict = assess_with(yaml, &facts);
+        // The same pod, seen earlier in CrashLoopBackOff.
+        let mut crash_looping = the_pod(fixture!("pod-crashloop.yaml"));
+        crash_looping["metadata"]["uid"] = the_pod(yaml)["metadata"]["uid"].clone();
+        let mut history = PodHistory::default();
+        history.observe(&crash_looping, Moment::START);
+        let verdict = assess_with(yaml, &history);
         assert_eq!(
             verdict.headline,
             "CrashLoopBackOff (exit 1) in container \"web\""

@@ -1,4 +1,4 @@
-//! State-machine tests: scripted watch events and a fake clock, asserting statuses, the
+//! State-machine tests: scripted watch changes and a fake clock, asserting statuses, the
 //! stabilization window, the deadline and the verdict.
 
 use std::time::Duration;
@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::model::{Detail, Moment, ObjectKey, Outcome, Status};
 use super::testing::{fixture_key, load};
-use super::tracker::{Config, Event, Tracker};
+use super::tracker::{Change, Config, Tracker};
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -57,7 +57,7 @@ fn tracking_pod(window_secs: u64) -> Tracker {
 }
 
 fn feed(tracker: &mut Tracker, yaml: &str, secs: f64) {
-    tracker.apply_event(Event::Modified(web_pod(yaml)), at(secs));
+    tracker.observe(Change::Modified(web_pod(yaml)), at(secs));
 }
 
 fn status_of(tracker: &Tracker, key: &ObjectKey) -> Status {
@@ -216,7 +216,7 @@ fn terminated_between_crashes_keeps_the_crash_loop_reason_in_the_message() {
     let mut terminated = web_pod(POD_CRASHLOOP);
     let status = &mut terminated["status"]["containerStatuses"][0];
     status["state"] = serde_json::json!({"terminated": {"exitCode": 1, "reason": "Error"}});
-    tracker.apply_event(Event::Modified(terminated), at(2.0));
+    tracker.observe(Change::Modified(terminated), at(2.0));
     let message = &tracker.status(&pod_key()).unwrap().message;
     assert!(
         message.starts_with("CrashLoopBackOff (exit 1) in container \"web\""),
@@ -316,7 +316,7 @@ fn deadline_times_out_what_is_in_progress_and_lists_what_was_never_found() {
 }
 
 #[test]
-fn objects_stay_timed_out_when_events_arrive_after_the_deadline() {
+fn objects_stay_timed_out_when_changes_arrive_after_the_deadline() {
     let mut tracker = Tracker::new(Config {
         timeout: Some(Duration::from_secs(30)),
         ..config(10)
@@ -362,7 +362,7 @@ fn job_counts_as_success_when_created_without_wait_for_jobs() {
     let job = fixture_key("Job", "migrate");
     tracker.track(job.clone(), Some(1));
     for object in load(fixture!("job-running.yaml")) {
-        tracker.apply_event(Event::Added(object), at(1.0));
+        tracker.observe(Change::Added(object), at(1.0));
     }
     assert_eq!(status_of(&tracker, &job), Status::Success);
     assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Success);
@@ -374,10 +374,13 @@ fn job_is_awaited_with_wait_for_jobs() {
     let job = fixture_key("Job", "migrate");
     tracker.track(job.clone(), Some(1));
     for object in load(fixture!("job-running.yaml")) {
-        tracker.apply_event(Event::Added(object), at(1.0));
+        tracker.observe(Change::Added(object), at(1.0));
     }
     assert_eq!(status_of(&tracker, &job), Status::InProgress);
-    tracker.apply_event(Event::Modified(one(fixture!("job-complete.yaml"))), at(5.0));
+    tracker.observe(
+        Change::Modified(one(fixture!("job-complete.yaml"))),
+        at(5.0),
+    );
     assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Success);
 }
 
@@ -385,7 +388,7 @@ fn job_is_awaited_with_wait_for_jobs() {
 fn object_deleted_after_being_seen_is_an_error() {
     let mut tracker = tracking_pod(10);
     feed(&mut tracker, POD_READY, 0.0);
-    tracker.apply_event(Event::Deleted(web_pod(POD_READY)), at(3.0));
+    tracker.observe(Change::Deleted(web_pod(POD_READY)), at(3.0));
     let status = tracker.status(&pod_key()).unwrap();
     assert_eq!(
         (status.status, status.detail.clone()),
@@ -398,8 +401,8 @@ fn completed_job_removed_by_ttl_stays_success() {
     let mut tracker = Tracker::new(config(10));
     let job = fixture_key("Job", "migrate");
     tracker.track(job.clone(), Some(1));
-    tracker.apply_event(Event::Added(one(fixture!("job-complete.yaml"))), at(1.0));
-    tracker.apply_event(Event::Deleted(one(fixture!("job-complete.yaml"))), at(2.0));
+    tracker.observe(Change::Added(one(fixture!("job-complete.yaml"))), at(1.0));
+    tracker.observe(Change::Deleted(one(fixture!("job-complete.yaml"))), at(2.0));
     let status = tracker.status(&job).unwrap();
     assert_eq!(
         (status.status, status.detail.clone()),
@@ -420,8 +423,8 @@ fn running_job_deleted_is_an_error() {
     let job = fixture_key("Job", "migrate");
     tracker.track(job.clone(), Some(1));
     let running = load(fixture!("job-running.yaml")).remove(0);
-    tracker.apply_event(Event::Added(running.clone()), at(1.0));
-    tracker.apply_event(Event::Deleted(running), at(2.0));
+    tracker.observe(Change::Added(running.clone()), at(1.0));
+    tracker.observe(Change::Deleted(running), at(2.0));
     assert_eq!(status_of(&tracker, &job), Status::Error);
 }
 
@@ -433,7 +436,7 @@ fn children_arriving_before_their_parent_are_linked() {
     let mut objects = load(fixture!("deployment-new-pods-crashloop.yaml"));
     objects.reverse(); // pods first, then the ReplicaSet, then the Deployment
     for object in objects {
-        tracker.apply_event(Event::Added(object), at(1.0));
+        tracker.observe(Change::Added(object), at(1.0));
     }
     let status = tracker.status(&deployment).unwrap();
     assert_eq!(status.status, Status::Error);
@@ -446,15 +449,15 @@ fn children_arriving_before_their_parent_are_linked() {
 }
 
 #[test]
-fn a_child_event_recomputes_its_tracked_ancestor() {
+fn a_child_change_recomputes_its_tracked_ancestor() {
     let mut tracker = Tracker::new(config(10));
     let deployment = fixture_key("Deployment", "web");
     tracker.track(deployment.clone(), Some(3));
     for object in load(fixture!("deployment-complete.yaml")) {
-        tracker.apply_event(Event::Added(object), at(1.0));
+        tracker.observe(Change::Added(object), at(1.0));
     }
     assert_eq!(status_of(&tracker, &deployment), Status::Success);
-    tracker.apply_event(Event::Modified(web_pod(POD_CRASHLOOP)), at(2.0));
+    tracker.observe(Change::Modified(web_pod(POD_CRASHLOOP)), at(2.0));
     assert_eq!(status_of(&tracker, &deployment), Status::Error);
     let chain = tracker
         .status(&deployment)
@@ -476,7 +479,7 @@ fn unrelated_objects_do_not_disturb_tracked_ones() {
     stranger["metadata"]["name"] = "other-5d8f7-abcde".into();
     stranger["metadata"]["uid"] = "99999999-9999-4999-8999-999999999999".into();
     stranger["metadata"]["ownerReferences"] = Value::Array(Vec::new());
-    tracker.apply_event(Event::Added(stranger), at(5.0));
+    tracker.observe(Change::Added(stranger), at(5.0));
     tracker.tick(at(10.0));
     assert_eq!(tracker.verdict().unwrap().outcome, Outcome::Success);
 }
@@ -484,7 +487,7 @@ fn unrelated_objects_do_not_disturb_tracked_ones() {
 #[test]
 fn tracking_after_the_object_arrived_uses_it() {
     let mut tracker = Tracker::new(config(10));
-    tracker.apply_event(Event::Added(web_pod(POD_READY)), at(0.0));
+    tracker.observe(Change::Added(web_pod(POD_READY)), at(0.0));
     tracker.track(pod_key(), None);
     assert_eq!(status_of(&tracker, &pod_key()), Status::Success);
     assert_eq!(tracker.snapshot(at(0.0)).objects[0].status.detail, None);
@@ -510,7 +513,7 @@ fn unschedulable_never_escalates() {
     });
     let key = fixture_key("Pod", "big-7f6d5c4b3-9xk2m");
     tracker.track(key.clone(), None);
-    tracker.apply_event(Event::Added(one(POD_UNSCHEDULABLE)), at(0.0));
+    tracker.observe(Change::Added(one(POD_UNSCHEDULABLE)), at(0.0));
     tracker.tick(at(3600.0));
     assert_eq!(status_of(&tracker, &key), Status::InProgress);
 }
@@ -544,7 +547,7 @@ fn generation_from_the_apply_is_awaited() {
     let deployment = fixture_key("Deployment", "web");
     tracker.track(deployment.clone(), Some(4));
     for object in load(fixture!("deployment-complete.yaml")) {
-        tracker.apply_event(Event::Added(object), at(1.0));
+        tracker.observe(Change::Added(object), at(1.0));
     }
     assert_eq!(status_of(&tracker, &deployment), Status::InProgress);
     assert!(tracker.verdict().is_none());
@@ -608,7 +611,7 @@ fn tracking_failed_mount(window_secs: u64, objects: Vec<Value>, at_secs: f64) ->
     let mut tracker = Tracker::new(config(window_secs));
     tracker.track(web_deployment(), Some(1));
     for object in objects {
-        tracker.apply_event(Event::Added(object), at(at_secs));
+        tracker.observe(Change::Added(object), at(at_secs));
     }
     tracker
 }
@@ -618,7 +621,7 @@ fn a_failed_mount_is_progress_until_it_lasted_the_window_then_an_error_held_for_
     let (objects, warning) = failed_mount_objects();
     let mut tracker = tracking_failed_mount(5, objects, 0.5);
     assert_eq!(status_of(&tracker, &web_deployment()), Status::InProgress);
-    tracker.apply_event(Event::Added(warning.clone()), at(2.0));
+    tracker.observe(Change::Added(warning.clone()), at(2.0));
     let status = tracker.status(&web_deployment()).unwrap();
     assert_eq!(status.status, Status::InProgress, "a retry may still work");
     assert!(status.message.contains("FailedMount"), "{}", status.message);
@@ -637,7 +640,7 @@ fn a_failed_mount_is_progress_until_it_lasted_the_window_then_an_error_held_for_
     let mut repeated = warning;
     repeated["count"] = 5.into();
     repeated["lastTimestamp"] = "2024-05-02T09:12:40Z".into();
-    tracker.apply_event(Event::Modified(repeated), at(9.0));
+    tracker.observe(Change::Modified(repeated), at(9.0));
     tracker.tick(at(11.9));
     assert!(tracker.verdict().is_none());
     tracker.tick(at(12.0));
@@ -651,11 +654,11 @@ fn a_failed_mount_that_works_on_a_retry_within_the_window_is_not_a_failure() {
     let (objects, warning) = failed_mount_objects();
     let mut pod = objects.iter().find(|o| o["kind"] == "Pod").unwrap().clone();
     let mut tracker = tracking_failed_mount(5, objects, 0.5);
-    tracker.apply_event(Event::Added(warning), at(1.0));
+    tracker.observe(Change::Added(warning), at(1.0));
     // The Secret appeared: the kubelet's next try mounts it and the container starts.
     pod["status"]["containerStatuses"][0]["state"] =
         serde_json::json!({"running": {"startedAt": "2024-05-02T09:12:34Z"}});
-    tracker.apply_event(Event::Modified(pod), at(4.0));
+    tracker.observe(Change::Modified(pod), at(4.0));
     let status = tracker.status(&web_deployment()).unwrap();
     assert!(
         !status.message.contains("FailedMount"),
@@ -672,7 +675,7 @@ fn a_failed_mount_that_works_on_a_retry_within_the_window_is_not_a_failure() {
 fn window_zero_makes_a_failed_mount_an_error_at_once() {
     let (objects, warning) = failed_mount_objects();
     let mut tracker = tracking_failed_mount(0, objects, 0.5);
-    tracker.apply_event(Event::Added(warning), at(1.0));
+    tracker.observe(Change::Added(warning), at(1.0));
     let verdict = tracker.verdict().expect("no debouncing asked for");
     assert_eq!((verdict.outcome, verdict.at), (Outcome::Error, at(1.0)));
 }
@@ -682,9 +685,9 @@ fn an_event_arriving_before_its_pod_is_timed_from_when_the_pod_is_seen() {
     let (objects, warning) = failed_mount_objects();
     let mut tracker = Tracker::new(config(5));
     tracker.track(web_deployment(), Some(1));
-    tracker.apply_event(Event::Added(warning), at(0.1));
+    tracker.observe(Change::Added(warning), at(0.1));
     for object in objects {
-        tracker.apply_event(Event::Added(object), at(0.5));
+        tracker.observe(Change::Added(object), at(0.5));
     }
     tracker.tick(at(5.4));
     assert_eq!(status_of(&tracker, &web_deployment()), Status::InProgress);
@@ -696,14 +699,14 @@ fn an_event_arriving_before_its_pod_is_timed_from_when_the_pod_is_seen() {
 fn a_deleted_event_no_longer_counts() {
     let (objects, warning) = failed_mount_objects();
     let mut tracker = tracking_failed_mount(5, objects, 0.5);
-    tracker.apply_event(Event::Added(warning.clone()), at(1.0));
+    tracker.observe(Change::Added(warning.clone()), at(1.0));
     tracker.tick(at(6.0));
     assert_eq!(status_of(&tracker, &web_deployment()), Status::Error);
     // A relist reports only the identity of what was deleted.
     let identity = serde_json::json!({"apiVersion": "v1", "kind": "Event",
         "metadata": {"name": warning["metadata"]["name"], "namespace": "shop",
                      "uid": warning["metadata"]["uid"]}});
-    tracker.apply_event(Event::Deleted(identity), at(7.0));
+    tracker.observe(Change::Deleted(identity), at(7.0));
     let status = tracker.status(&web_deployment()).unwrap();
     assert_eq!(status.status, Status::InProgress);
     assert!(
@@ -720,7 +723,7 @@ fn a_pod_created_after_a_create_failure_stops_its_clock() {
     let mut tracker = Tracker::new(config(5));
     tracker.track(key.clone(), Some(1));
     for object in objects {
-        tracker.apply_event(Event::Added(object), at(0.5));
+        tracker.observe(Change::Added(object), at(0.5));
     }
     let status = tracker.status(&key).unwrap();
     assert_eq!(status.status, Status::InProgress);
@@ -737,7 +740,7 @@ fn a_pod_created_after_a_create_failure_stops_its_clock() {
                          "name": "db", "controller": true,
                          "uid": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}]},
         "status": {"phase": "Pending"}});
-    tracker.apply_event(Event::Added(pod), at(3.0));
+    tracker.observe(Change::Added(pod), at(3.0));
     tracker.tick(at(10.0));
     let status = tracker.status(&key).unwrap();
     assert_eq!(status.status, Status::InProgress);
@@ -758,7 +761,7 @@ fn related_objects_are_the_object_its_descendants_and_their_claims() {
     let mut tracker = Tracker::new(config(5));
     tracker.track(web_deployment(), Some(1));
     for object in objects {
-        tracker.apply_event(Event::Added(object), at(0.5));
+        tracker.observe(Change::Added(object), at(0.5));
     }
     let related = tracker.related_objects(&web_deployment());
     let expected: Vec<(String, String)> = [

@@ -8,6 +8,7 @@ pub mod error;
 pub mod exit;
 pub mod manifest;
 pub mod outcome;
+pub mod plan;
 pub mod render;
 pub mod selector;
 pub mod ssa;

@@ -1,35 +1,22 @@
 //! The kstatus binary: parse the command line, set up logging, run, say what stopped the run if
-//! anything did, and exit with the code `Exit::of` chooses.
+//! anything did (redacted as the run's output was), and exit with the code `Exit::of` chooses.
 
 use std::process::ExitCode;
 
 use kstatus::cli::Cli;
-use kstatus::error::Error;
 use kstatus::exit::Exit;
+use kstatus::render::output::print_error;
 
 fn main() -> ExitCode {
     let cli = Cli::parse_with_color(std::env::args_os());
     let verbose = cli.global.verbose > 0;
     init_logging(cli.global.verbose);
-    let end = kstatus::cmd::run(cli);
-    if let Err(err) = &end {
-        print_error(err, verbose);
+    let ended = kstatus::cmd::run(cli);
+    // With -v every cause too, which names the library or system error behind the message.
+    if let Err(err) = &ended.result {
+        print_error(err, verbose, ended.redactor);
     }
-    Exit::of(end.as_ref().copied()).into()
-}
-
-/// The message and the hints; with `-v` also every cause, which names the library or system
-/// error behind the message.
-fn print_error(err: &Error, verbose: bool) {
-    eprintln!("error: {err}");
-    if verbose {
-        for cause in err.causes() {
-            eprintln!("caused by: {cause}");
-        }
-    }
-    for hint in err.hints() {
-        eprintln!("hint: {hint}");
-    }
+    Exit::of(ended.result.as_ref().copied()).into()
 }
 
 /// Debug logs go to stderr so they never mix with reports on stdout.

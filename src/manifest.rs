@@ -1,10 +1,9 @@
-//! Loading manifests: reading files, directories and stdin, splitting documents, validating and
-//! ordering them while keeping each document's file and line. No cluster access.
+//! Loading manifests: reading files, directories and stdin, splitting documents and validating
+//! them while keeping each document's file and line. No cluster access.
 
 mod names;
 mod yaml;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -98,7 +97,7 @@ impl Manifest {
         )
     }
 
-    fn is_namespace(&self) -> bool {
+    pub fn is_namespace(&self) -> bool {
         self.group().is_empty() && self.kind() == "Namespace"
     }
 
@@ -556,44 +555,6 @@ fn document_index_at(text: &str, line: u64) -> usize {
     separators + 1
 }
 
-/// Objects that appear more than once, once their namespaces are resolved: `namespaces[i]` is
-/// the namespace of `manifests[i]` (None for cluster-scoped kinds).
-pub fn find_duplicates(
-    manifests: &[Manifest],
-    namespaces: &[Option<String>],
-) -> Vec<ManifestProblem> {
-    let mut first_seen: HashMap<(String, String, Option<String>, String), &Origin> = HashMap::new();
-    let mut problems = Vec::new();
-    for (manifest, namespace) in manifests.iter().zip(namespaces) {
-        let key = (
-            manifest.group().to_string(),
-            manifest.kind().to_string(),
-            namespace.clone(),
-            manifest.name().to_string(),
-        );
-        if let Some(first) = first_seen.get(&key) {
-            problems.push(problem(
-                &manifest.origin.to_string(),
-                format!("{} is also defined at {first}", manifest.display_name()),
-            ));
-        } else {
-            first_seen.insert(key, &manifest.origin);
-        }
-    }
-    problems
-}
-
-/// Splits manifests (by index) into the two apply phases: Namespaces and
-/// CustomResourceDefinitions first (so objects in them, and custom resources of them, can
-/// apply), then everything else. Input order is kept within each phase.
-pub fn apply_phases(manifests: &[Manifest]) -> (Vec<usize>, Vec<usize>) {
-    let (mut first, rest): (Vec<usize>, Vec<usize>) =
-        (0..manifests.len()).partition(|&i| manifests[i].is_namespace() || manifests[i].is_crd());
-    // Namespaces before CRDs, so a namespaced CRD's resources find their namespace.
-    first.sort_by_key(|&i| !manifests[i].is_namespace());
-    (first, rest)
-}
-
 /// Secret values this input applies (decoded `data` and `stringData`), to be redacted from
 /// everything kstatus prints. Values shorter than 4 characters are left out: redacting "1" or
 /// "on" everywhere would make output unreadable without protecting anything.
@@ -749,55 +710,6 @@ mod tests {
                 "app.yaml:4 (document 1): invalid YAML at column 1: duplicate key \"kind\" in one mapping"
             ]
         );
-    }
-
-    #[test]
-    fn duplicates_are_found_after_namespace_resolution() {
-        let manifests = parse(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: \
-             ConfigMap\nmetadata: {name: a, namespace: shop}\n---\napiVersion: v1\nkind: \
-             ConfigMap\nmetadata: {name: a, namespace: other}\n",
-        );
-        let resolved: Vec<_> = manifests
-            .iter()
-            .map(|m| Some(m.namespace().unwrap_or("shop").to_string()))
-            .collect();
-        let found = find_duplicates(&manifests, &resolved);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].location, "app.yaml:5 (document 2)");
-        assert_eq!(
-            found[0].message,
-            "ConfigMap/a is also defined at app.yaml:1 (document 1)"
-        );
-        let as_written: Vec<_> = manifests
-            .iter()
-            .map(|m| m.namespace().map(String::from))
-            .collect();
-        assert!(find_duplicates(&manifests, &as_written).is_empty());
-    }
-
-    #[test]
-    fn namespaces_and_crds_apply_first_in_input_order() {
-        let manifests = parse(
-            "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n---\n\
-             apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: \
-             widgets.example.com}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n\
-             apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
-        );
-        let (first, rest) = apply_phases(&manifests);
-        let names = |is: &[usize]| {
-            is.iter()
-                .map(|&i| manifests[i].display_name())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(
-            names(&first),
-            [
-                "Namespace/shop",
-                "CustomResourceDefinition/widgets.example.com"
-            ]
-        );
-        assert_eq!(names(&rest), ["Widget/w", "ConfigMap/c"]);
     }
 
     #[test]

@@ -7,6 +7,8 @@ use kube::Client;
 use kube::core::gvk::{GroupVersion, GroupVersionKind};
 use kube::discovery::{ApiCapabilities, ApiResource, Scope};
 
+use crate::engine::kinds::{self, KindInfo};
+
 /// What the cluster serves for one kind.
 #[derive(Debug, Clone)]
 pub struct Resource {
@@ -29,6 +31,18 @@ impl Resource {
             api: ApiResource::from_gvk_with_plural(&gvk, plural),
             namespaced,
         }
+    }
+
+    /// A kind of the table of kinds at its newest version, without asking the server: for
+    /// kinds every supported server serves (Pods, ReplicaSets, Jobs, ...).
+    pub fn of(known: &KindInfo) -> Self {
+        Resource::well_known(
+            known.group,
+            known.newest_version(),
+            known.kind,
+            known.plural,
+            known.namespaced(),
+        )
     }
 }
 
@@ -62,64 +76,12 @@ pub async fn wait_crd_established(
     }
 }
 
-/// (apiVersion, kind, plural, namespaced) of kinds served unchanged since Kubernetes 1.16.
-const BUILT_IN: &[(&str, &str, &str, bool)] = &[
-    ("v1", "Namespace", "namespaces", false),
-    ("v1", "ConfigMap", "configmaps", true),
-    ("v1", "Secret", "secrets", true),
-    ("v1", "Service", "services", true),
-    ("v1", "ServiceAccount", "serviceaccounts", true),
-    ("v1", "Pod", "pods", true),
-    (
-        "v1",
-        "PersistentVolumeClaim",
-        "persistentvolumeclaims",
-        true,
-    ),
-    ("v1", "PersistentVolume", "persistentvolumes", false),
-    ("v1", "Endpoints", "endpoints", true),
-    ("v1", "LimitRange", "limitranges", true),
-    ("v1", "ResourceQuota", "resourcequotas", true),
-    ("apps/v1", "Deployment", "deployments", true),
-    ("apps/v1", "StatefulSet", "statefulsets", true),
-    ("apps/v1", "DaemonSet", "daemonsets", true),
-    ("apps/v1", "ReplicaSet", "replicasets", true),
-    ("batch/v1", "Job", "jobs", true),
-    ("rbac.authorization.k8s.io/v1", "Role", "roles", true),
-    (
-        "rbac.authorization.k8s.io/v1",
-        "RoleBinding",
-        "rolebindings",
-        true,
-    ),
-    (
-        "rbac.authorization.k8s.io/v1",
-        "ClusterRole",
-        "clusterroles",
-        false,
-    ),
-    (
-        "rbac.authorization.k8s.io/v1",
-        "ClusterRoleBinding",
-        "clusterrolebindings",
-        false,
-    ),
-    (
-        "networking.k8s.io/v1",
-        "NetworkPolicy",
-        "networkpolicies",
-        true,
-    ),
-];
-
+/// The resource of a kind every supported server serves at `api_version`, from the table of
+/// kinds; None when discovery must say (other versions, kinds that moved, custom resources).
 fn built_in(api_version: &str, kind: &str) -> Option<Resource> {
-    let &(_, _, plural, namespaced) = BUILT_IN
-        .iter()
-        .find(|(v, k, _, _)| *v == api_version && *k == kind)?;
     let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
-    Some(Resource::well_known(
-        group, version, kind, plural, namespaced,
-    ))
+    let known = kinds::lookup(group, kind)?;
+    (known.served_everywhere && known.newest_version() == version).then(|| Resource::of(known))
 }
 
 /// A cache of group-version discoveries.
@@ -161,14 +123,17 @@ impl Resolver {
         self.served.remove(api_version);
     }
 
-    /// The first of `candidates` (apiVersion, kind) the server serves: the same kind moved
-    /// between versions over the releases (CronJob batch/v1beta1 -> batch/v1, ...).
-    pub async fn resolve_first(
+    /// A kind at the newest of its versions the server serves: kinds moved between versions
+    /// over the releases (CronJob batch/v1beta1 -> batch/v1, ...).
+    pub async fn resolve_newest(
         &mut self,
-        candidates: &[(&str, &str)],
+        known: &KindInfo,
     ) -> Result<Option<Resource>, kube::Error> {
-        for (api_version, kind) in candidates {
-            if let Some(resource) = self.resolve(api_version, kind).await? {
+        for version in known.versions {
+            if let Some(resource) = self
+                .resolve(&known.api_version(version), known.kind)
+                .await?
+            {
                 return Ok(Some(resource));
             }
         }

@@ -5,15 +5,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::Ended;
 use super::track::{self, KnownObject, Mode, TrackPlan};
 use crate::cli::{ApplyArgs, DryRun, GlobalArgs};
 use crate::cluster::apply::{ApplyOptions, ApplyRequest, apply_all};
 use crate::cluster::client::{self, Connection};
 use crate::cluster::discovery::{CrdWait, Resolver, Resource, wait_crd_established};
 use crate::cluster::errors::{self, Request};
+use crate::engine::Config;
 use crate::error::{Error, ErrorKind, ManifestProblem};
 use crate::manifest::{self, Manifest};
 use crate::outcome::RunOutcome;
+use crate::plan::{self, InputCrds, Namespaces};
 use crate::render::output::Output;
 use crate::render::redact::Redactor;
 
@@ -23,8 +26,23 @@ const APPLY_CONCURRENCY: usize = 16;
 /// How long to wait for a CRD from the input to be Established and served.
 const CRD_READY_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<RunOutcome, Error> {
-    // Everything is read and validated before any request is sent.
+pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Ended {
+    let input = read_input(args);
+    // What to hide is known with the manifests: their Secret values and --redact.
+    let mut secrets = args.redact.clone();
+    if let Ok((_, manifests)) = &input {
+        secrets.extend(manifest::secret_values(manifests));
+    }
+    let redactor = Redactor::new(secrets);
+    let result = input.and_then(|(adopt, manifests)| {
+        super::block_on(apply(global, args, adopt, manifests, redactor.clone()))?
+    });
+    Ended { result, redactor }
+}
+
+/// The adopted managers and the manifests: everything is read and validated before any request
+/// is sent.
+fn read_input(args: &ApplyArgs) -> Result<(Vec<String>, Vec<Manifest>), Error> {
     let adopt = args.adopted_managers().map_err(|message| {
         Error::usage(message).with_hint("e.g. --adopt kubectl-client-side-apply --adopt helm")
     })?;
@@ -33,7 +51,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<RunOutcome, Error> {
         args.recursive,
         &mut std::io::stdin().lock(),
     )?;
-    super::block_on(apply(global, args, adopt, manifests))?
+    Ok((adopt, manifests))
 }
 
 /// A manifest with everything needed to apply and track it.
@@ -48,14 +66,14 @@ async fn apply(
     args: &ApplyArgs,
     adopt: Vec<String>,
     manifests: Vec<Manifest>,
+    redactor: Redactor,
 ) -> Result<RunOutcome, Error> {
     let started = Instant::now();
-    let mut secrets = manifest::secret_values(&manifests);
-    secrets.extend(args.redact.iter().cloned());
-    let output = Output::new("apply", global, &args.output, Redactor::new(secrets))?;
+    let settings = super::settings::resolve("apply", global, &args.output);
+    let mut output = Output::new(settings, redactor)?;
     let connection = client::connect(&super::connect_options(global)).await?;
     let mut resolver = Resolver::new(connection.client.clone());
-    let mut planned = plan(&mut resolver, &connection, global, &manifests).await?;
+    let mut planned = resolve_all(&mut resolver, &connection, global, &manifests).await?;
 
     let options = ApplyOptions {
         field_manager: args.field_manager.clone(),
@@ -66,21 +84,21 @@ async fn apply(
     };
 
     // Phase 1: Namespaces and CRDs, so that what lives in them can apply.
-    let (first_indexes, rest) = manifest::apply_phases(&manifests);
+    let (first_indexes, rest) = plan::apply_phases(&manifests);
     let mut applied: HashMap<usize, Value> = HashMap::new();
     apply_batch(
         &connection,
         &planned,
         &first_indexes,
         &options,
-        &output,
+        &mut output,
         &mut applied,
     )
     .await?;
 
     // CRDs must be Established and their kinds served before custom resources can apply.
     if !options.dry_run {
-        wait_for_crds(&connection, &manifests, &first_indexes, &output).await?;
+        wait_for_crds(&connection, &manifests, &first_indexes, &mut output).await?;
     }
     resolve_deferred(
         &mut resolver,
@@ -97,7 +115,7 @@ async fn apply(
         &planned,
         &rest,
         &options,
-        &output,
+        &mut output,
         &mut applied,
     )
     .await?;
@@ -125,10 +143,12 @@ async fn apply(
         known,
         discover: None,
         targets: track::watch_targets(&kinds, None),
-        stabilization: args.tracking.stabilization,
-        timeout: Some(args.tracking.timeout).filter(|t| !t.is_zero()),
-        wait_for_jobs: args.wait_for_jobs,
-        settle_on_error: true,
+        config: Config {
+            stabilization: args.tracking.stabilization,
+            timeout: plan::deadline(args.tracking.timeout),
+            wait_for_jobs: args.wait_for_jobs,
+            settle_on_error: true,
+        },
         mode: Mode::Verdict,
         started,
     };
@@ -137,93 +157,49 @@ async fn apply(
 
 /// Resolves every kind and namespace before anything is applied. Kinds defined by a CRD in the
 /// same input are resolved later, once the CRD is established.
-async fn plan<'a>(
+async fn resolve_all<'a>(
     resolver: &mut Resolver,
     connection: &Connection,
     global: &GlobalArgs,
     manifests: &'a [Manifest],
 ) -> Result<Vec<Planned<'a>>, Error> {
-    let defined_by_input = crd_kinds(manifests);
-    let mut planned = Vec::with_capacity(manifests.len());
-    let mut problems = Vec::new();
+    let mut resources = Vec::with_capacity(manifests.len());
     for manifest in manifests {
         let resource = resolver
             .resolve(manifest.api_version(), manifest.kind())
             .await
             .map_err(|err| discovery_failed(connection, manifest, err))?;
-        let mut entry = Planned {
-            manifest,
-            resource: None,
-            namespace: None,
-        };
-        match resource {
-            Some(resource) => {
-                match namespace_for(manifest, resource.namespaced, global, connection) {
-                    Ok(namespace) => entry.namespace = namespace,
-                    Err(problem) => problems.push(problem),
-                }
-                entry.resource = Some(resource);
-            }
-            None => match defined_by_input
-                .get(&(manifest.group().to_string(), manifest.kind().to_string()))
-            {
-                Some(&namespaced) => {
-                    match namespace_for(manifest, namespaced, global, connection) {
-                        Ok(namespace) => entry.namespace = namespace,
-                        Err(problem) => problems.push(problem),
-                    }
-                }
-                None => problems.push(manifest.unknown_kind()),
-            },
-        }
-        planned.push(entry);
+        resources.push(resource);
     }
-    let namespaces: Vec<Option<String>> = planned.iter().map(|p| p.namespace.clone()).collect();
-    problems.extend(manifest::find_duplicates(manifests, &namespaces));
-    if problems.is_empty() {
-        Ok(planned)
-    } else {
-        Err(Error::manifest(problems))
-    }
-}
-
-/// The namespace an object goes to: the manifest's, else -n, else the context's. An object
-/// naming another namespace than -n is refused, as kubectl does.
-fn namespace_for(
-    manifest: &Manifest,
-    namespaced: bool,
-    global: &GlobalArgs,
-    connection: &Connection,
-) -> Result<Option<String>, ManifestProblem> {
-    if !namespaced {
-        return Ok(None);
-    }
-    match (manifest.namespace(), global.namespace.as_deref()) {
-        (Some(own), Some(flag)) if own != flag => Err(ManifestProblem {
-            location: manifest.origin.to_string(),
-            message: format!(
-                "{} names namespace \"{own}\" but -n is \"{flag}\"; remove -n or pass -n {own}",
-                manifest.display_name()
-            ),
-        }),
-        (Some(own), _) => Ok(Some(own.to_string())),
-        (None, _) => Ok(Some(connection.default_namespace.clone())),
-    }
-}
-
-/// (group, kind) -> namespaced, for every CRD in the input.
-fn crd_kinds(manifests: &[Manifest]) -> HashMap<(String, String), bool> {
-    manifests
+    let served: Vec<Option<bool>> = resources
         .iter()
-        .filter(|m| m.is_crd())
-        .filter_map(|crd| {
-            let spec = &crd.object["spec"];
-            let group = spec["group"].as_str()?.to_string();
-            let kind = spec["names"]["kind"].as_str()?.to_string();
-            let namespaced = spec["scope"].as_str() != Some("Cluster");
-            Some(((group, kind), namespaced))
+        .map(|r| r.as_ref().map(|r| r.namespaced))
+        .collect();
+    let namespaces = plan::namespaces(
+        manifests,
+        &served,
+        namespace_rule(global, connection),
+        InputCrds::AppliedFirst,
+    )
+    .map_err(Error::manifest)?;
+    Ok(manifests
+        .iter()
+        .zip(resources)
+        .zip(namespaces)
+        .map(|((manifest, resource), namespace)| Planned {
+            manifest,
+            resource,
+            namespace,
         })
-        .collect()
+        .collect())
+}
+
+/// -n and the namespace objects that name none go to.
+fn namespace_rule<'a>(global: &'a GlobalArgs, connection: &'a Connection) -> Namespaces<'a> {
+    Namespaces {
+        flag: global.namespace.as_deref(),
+        default: &connection.default_namespace,
+    }
 }
 
 fn discovery_failed(connection: &Connection, manifest: &Manifest, err: kube::Error) -> Error {
@@ -248,8 +224,9 @@ async fn resolve_deferred(
                 .await
                 .map_err(|err| discovery_failed(connection, entry.manifest, err))?;
             if let Some(resource) = found {
+                let namespaces = namespace_rule(global, connection);
                 entry.namespace =
-                    namespace_for(entry.manifest, resource.namespaced, global, connection)
+                    plan::namespace_for(entry.manifest, resource.namespaced, namespaces)
                         .map_err(|problem| Error::manifest(vec![problem]))?;
                 entry.resource = Some(resource);
                 break;
@@ -281,7 +258,7 @@ async fn apply_batch(
     planned: &[Planned<'_>],
     indexes: &[usize],
     options: &ApplyOptions,
-    output: &Output,
+    output: &mut Output,
     applied: &mut HashMap<usize, Value>,
 ) -> Result<(), Error> {
     let requests: Vec<ApplyRequest> = indexes
@@ -368,7 +345,7 @@ async fn wait_for_crds(
     connection: &Connection,
     manifests: &[Manifest],
     indexes: &[usize],
-    output: &Output,
+    output: &mut Output,
 ) -> Result<(), Error> {
     for &i in indexes {
         let crd = &manifests[i];

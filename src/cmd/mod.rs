@@ -3,18 +3,38 @@
 
 pub mod apply;
 pub mod generate;
+pub mod settings;
 pub mod track;
 pub mod watch;
 
 use crate::cli::{Cli, Command};
+use crate::error::Error;
 use crate::outcome::RunOutcome;
+use crate::render::redact::Redactor;
+
+/// How a subcommand ended, and what its output hid: an error is printed with the same
+/// redaction as everything else the run printed.
+pub struct Ended {
+    pub result: Result<RunOutcome, Error>,
+    pub redactor: Redactor,
+}
+
+impl From<Result<RunOutcome, Error>> for Ended {
+    /// The end of a subcommand that hides nothing.
+    fn from(result: Result<RunOutcome, Error>) -> Self {
+        Ended {
+            result,
+            redactor: Redactor::default(),
+        }
+    }
+}
 
 /// Runs the chosen subcommand to its end.
-pub fn run(cli: Cli) -> Result<RunOutcome, crate::error::Error> {
+pub fn run(cli: Cli) -> Ended {
     match cli.command {
         Command::Apply(args) => apply::run(&cli.global, &args),
-        Command::Watch(args) => watch::run(&cli.global, &args),
-        Command::Generate(args) => generate::run(&args),
+        Command::Watch(args) => watch::run(&cli.global, &args).into(),
+        Command::Generate(args) => generate::run(&args).into(),
     }
 }
 

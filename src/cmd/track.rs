@@ -13,9 +13,9 @@ use crate::cluster::client::Connection;
 use crate::cluster::discovery::Resource;
 use crate::cluster::inspect;
 use crate::cluster::watch::{self, WatchTarget, WatchUpdate};
-use crate::engine::{
-    Change, Config, ContainerState, Moment, ObjectKey, Snapshot, Status, TrackedObject, Tracker,
-};
+use crate::engine::failure::log_to_show;
+use crate::engine::kinds;
+use crate::engine::{Change, Config, Moment, ObjectKey, Snapshot, Status, TrackedObject, Tracker};
 use crate::error::Error;
 use crate::manifest::Origin;
 use crate::outcome::{RunOutcome, Signal};
@@ -76,10 +76,8 @@ pub struct TrackPlan {
     /// `watch -l`: which objects to track as they appear.
     pub discover: Option<Discover>,
     pub targets: Vec<WatchTarget>,
-    pub stabilization: Duration,
-    pub timeout: Option<Duration>,
-    pub wait_for_jobs: bool,
-    pub settle_on_error: bool,
+    /// How the engine judges the run, as the flags resolved it.
+    pub config: Config,
     pub mode: Mode,
     /// When the run started: the deadline counts from here.
     pub started: Instant,
@@ -111,14 +109,9 @@ const ONCE_SYNC_TIMEOUT: Duration = Duration::from_secs(60);
 pub async fn run(
     connection: &Connection,
     plan: TrackPlan,
-    output: Output,
+    mut output: Output,
 ) -> Result<RunOutcome, Error> {
-    let mut tracker = Tracker::new(Config {
-        stabilization: plan.stabilization,
-        timeout: plan.timeout,
-        wait_for_jobs: plan.wait_for_jobs,
-        settle_on_error: plan.settle_on_error,
-    });
+    let mut tracker = Tracker::new(plan.config.clone());
     let now = || Moment(plan.started.elapsed());
     for known in &plan.known {
         tracker.track(known.key.clone(), known.generation);
@@ -357,26 +350,16 @@ fn signal_stream() -> mpsc::UnboundedReceiver<Signal> {
     receiver
 }
 
-/// One watch per (kind, namespace): the given kinds, with the label selector, plus the kinds of
-/// their children (ReplicaSets and Pods of Deployments, Pods of StatefulSets/DaemonSets/Jobs,
-/// Jobs of CronJobs) without it: children are found by owner, and need not carry the labels.
-/// Plus one watch of Warning events per namespace: some failures (a volume that cannot be
-/// mounted, pods a controller cannot create) are reported nowhere else.
+/// One watch per (kind, namespace): the given kinds, with the label selector, plus the kinds
+/// their rules read (the table of kinds: a Deployment's ReplicaSets and Pods, a CronJob's Jobs,
+/// a claim's StorageClass) without it: children are found by owner, and need not carry the
+/// labels. Plus one watch of Warning events per namespace: some failures (a volume that cannot
+/// be mounted, pods a controller cannot create) are reported nowhere else.
 pub fn watch_targets(
     objects: &[(Resource, Option<String>)],
     label_selector: Option<&str>,
 ) -> Vec<WatchTarget> {
-    let pods = Resource::well_known("", "v1", "Pod", "pods", true);
-    let replica_sets = Resource::well_known("apps", "v1", "ReplicaSet", "replicasets", true);
-    let jobs = Resource::well_known("batch", "v1", "Job", "jobs", true);
-    let storage_classes = Resource::well_known(
-        "storage.k8s.io",
-        "v1",
-        "StorageClass",
-        "storageclasses",
-        false,
-    );
-    let events = Resource::well_known("", "v1", "Event", "events", true);
+    let events = Resource::of(kinds::known(kinds::EVENT));
 
     let mut targets: Vec<WatchTarget> = Vec::new();
     let mut add = |resource: &Resource, namespace: Option<String>, selector: Option<&str>| {
@@ -400,16 +383,9 @@ pub fn watch_targets(
     };
     for (resource, namespace) in objects {
         add(resource, namespace.clone(), label_selector);
-        let children: &[&Resource] = match (resource.api.group.as_str(), resource.api.kind.as_str())
-        {
-            ("apps", "Deployment") => &[&replica_sets, &pods],
-            ("apps", "ReplicaSet" | "StatefulSet" | "DaemonSet") | ("batch", "Job") => &[&pods],
-            ("batch", "CronJob") => &[&jobs, &pods],
-            ("", "PersistentVolumeClaim") => &[&storage_classes],
-            _ => &[],
-        };
-        for child in children {
-            add(child, namespace.clone(), None);
+        let known = kinds::lookup(&resource.api.group, &resource.api.kind);
+        for read in known.into_iter().flat_map(|k| k.reads()) {
+            add(&Resource::of(read), namespace.clone(), None);
         }
     }
     let mut event_namespaces: Vec<Option<String>> = objects
@@ -479,42 +455,29 @@ async fn gather_failures(
                 crate::cluster::describe(&err)
             )),
         }
-        let pod = chain.and_then(|c| {
-            c.links
-                .iter()
-                .rev()
-                .find(|l| l.kind == "Pod")
-                .map(|l| l.name.clone())
-        });
-        let pod = pod.or_else(|| (object.key.kind == "Pod").then(|| object.key.name.clone()));
-        if let (Some(pod), Some(container)) = (pod, chain.and_then(|c| c.container.as_ref())) {
-            let ran = container.restart_count > 0 || container.state != ContainerState::Waiting;
-            if ran {
-                let previous =
-                    container.restart_count > 0 && container.state != ContainerState::Terminated;
-                match inspect::log_tail(
-                    &connection.client,
-                    &namespace,
-                    &pod,
-                    &container.name,
-                    previous,
-                    CARD_LOG_LINES,
-                )
-                .await
-                {
-                    Ok(text) => {
-                        failure.log = Some(LogTail {
-                            pod,
-                            container: container.name.clone(),
-                            previous,
-                            lines: text.lines().map(str::to_string).collect(),
-                        });
-                    }
-                    Err(err) => failure.gather_errors.push(format!(
-                        "log unavailable: {}",
-                        crate::cluster::describe(&err)
-                    )),
+        if let Some(shown) = log_to_show(object) {
+            match inspect::log_tail(
+                &connection.client,
+                &namespace,
+                &shown.pod,
+                &shown.container,
+                shown.previous,
+                CARD_LOG_LINES,
+            )
+            .await
+            {
+                Ok(text) => {
+                    failure.log = Some(LogTail {
+                        pod: shown.pod,
+                        container: shown.container,
+                        previous: shown.previous,
+                        lines: text.lines().map(str::to_string).collect(),
+                    });
                 }
+                Err(err) => failure.gather_errors.push(format!(
+                    "log unavailable: {}",
+                    crate::cluster::describe(&err)
+                )),
             }
         }
         failures.push(failure);

@@ -8,41 +8,15 @@ use crate::cli::{GlobalArgs, Until, WatchArgs};
 use crate::cluster::client::{self, Connection};
 use crate::cluster::discovery::{Resolver, Resource};
 use crate::cluster::errors::{self, Request};
-use crate::engine::ObjectKey;
+use crate::engine::kinds;
+use crate::engine::{Config, ObjectKey};
 use crate::error::Error;
 use crate::manifest::{self, Manifest};
 use crate::outcome::RunOutcome;
+use crate::plan::{self, InputCrds, Namespaces};
 use crate::render::output::Output;
 use crate::render::redact::Redactor;
 use crate::selector::Selector;
-
-/// The kinds `watch -l` looks at, each with the apiVersions it has had (newest first).
-const COMMON_KINDS: &[&[(&str, &str)]] = &[
-    &[("apps/v1", "Deployment")],
-    &[("apps/v1", "StatefulSet")],
-    &[("apps/v1", "DaemonSet")],
-    &[("apps/v1", "ReplicaSet")],
-    &[("v1", "Pod")],
-    &[("batch/v1", "Job")],
-    &[("batch/v1", "CronJob"), ("batch/v1beta1", "CronJob")],
-    &[("v1", "Service")],
-    &[
-        ("networking.k8s.io/v1", "Ingress"),
-        ("networking.k8s.io/v1beta1", "Ingress"),
-    ],
-    &[("v1", "PersistentVolumeClaim")],
-    &[
-        ("autoscaling/v2", "HorizontalPodAutoscaler"),
-        ("autoscaling/v2beta2", "HorizontalPodAutoscaler"),
-        ("autoscaling/v1", "HorizontalPodAutoscaler"),
-    ],
-    &[
-        ("policy/v1", "PodDisruptionBudget"),
-        ("policy/v1beta1", "PodDisruptionBudget"),
-    ],
-    &[("v1", "ConfigMap")],
-    &[("v1", "Secret")],
-];
 
 pub fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<RunOutcome, Error> {
     // The selector and manifests (attach mode) are checked before contacting the cluster.
@@ -72,14 +46,16 @@ async fn watch(
     manifests: Option<Vec<Manifest>>,
 ) -> Result<RunOutcome, Error> {
     let started = Instant::now();
-    let output = Output::new("watch", global, &args.output, Redactor::default())?;
+    let settings = super::settings::resolve("watch", global, &args.output);
+    let output = Output::new(settings, Redactor::default())?;
     let connection = client::connect(&super::connect_options(global)).await?;
     let mut resolver = Resolver::new(connection.client.clone());
     let namespace = (!args.all_namespaces).then(|| connection.default_namespace.clone());
 
     let (known, kinds, discover) = match &manifests {
         Some(manifests) => {
-            let (known, kinds) = named_objects(&mut resolver, &connection, manifests).await?;
+            let (known, kinds) =
+                named_objects(&mut resolver, &connection, global, manifests).await?;
             (known, kinds, None)
         }
         None => {
@@ -106,17 +82,22 @@ async fn watch(
         (false, Some(Until::Success)) => (Mode::Verdict, false),
         (false, None) => (Mode::Continuous, true),
     };
-    let timeout = (mode == Mode::Verdict)
-        .then_some(args.tracking.timeout)
-        .filter(|t| !t.is_zero());
+    // Only a run that waits for a verdict has a deadline.
+    let timeout = if mode == Mode::Verdict {
+        plan::deadline(args.tracking.timeout)
+    } else {
+        None
+    };
     let plan = TrackPlan {
         known,
         discover,
         targets: track::watch_targets(&kinds, args.selector.as_deref()),
-        stabilization: args.tracking.stabilization,
-        timeout,
-        wait_for_jobs: true,
-        settle_on_error,
+        config: Config {
+            stabilization: args.tracking.stabilization,
+            timeout,
+            wait_for_jobs: true,
+            settle_on_error,
+        },
         mode,
         started,
     };
@@ -130,13 +111,13 @@ async fn selected_kinds(
     extra: &[String],
 ) -> Result<Vec<Resource>, Error> {
     let mut kinds = Vec::new();
-    for candidates in COMMON_KINDS {
-        let (api_version, kind) = candidates[0];
-        match resolver.resolve_first(candidates).await {
+    for known in kinds::watched_by_default() {
+        match resolver.resolve_newest(known).await {
             Ok(Some(resource)) => kinds.push(resource),
-            Ok(None) => tracing::debug!(kind, "not served by this cluster"),
+            Ok(None) => tracing::debug!(kind = known.kind, "not served by this cluster"),
             Err(err) => {
-                let subject = errors::discovery_subject(api_version, kind);
+                let api_version = known.api_version(known.newest_version());
+                let subject = errors::discovery_subject(&api_version, known.kind);
                 return Err(discovery_failed(&subject, connection, err));
             }
         }
@@ -168,14 +149,15 @@ async fn selected_kinds(
 }
 
 /// The objects named in manifests, resolved but not applied; missing ones show as not found.
+/// Namespaces are planned as `apply` plans them (an object naming another namespace than -n is
+/// refused), except that kinds of the input's own CRDs are unknown: nothing applies the CRDs.
 async fn named_objects(
     resolver: &mut Resolver,
     connection: &Connection,
+    global: &GlobalArgs,
     manifests: &[Manifest],
 ) -> Result<(Vec<KnownObject>, Vec<(Resource, Option<String>)>), Error> {
-    let mut known = Vec::new();
-    let mut kinds = Vec::new();
-    let mut problems = Vec::new();
+    let mut resources = Vec::with_capacity(manifests.len());
     for manifest in manifests {
         let resource = resolver
             .resolve(manifest.api_version(), manifest.kind())
@@ -184,16 +166,22 @@ async fn named_objects(
                 let subject = errors::discovery_subject(manifest.api_version(), manifest.kind());
                 discovery_failed(&subject, connection, err)
             })?;
-        let Some(resource) = resource else {
-            problems.push(manifest.unknown_kind());
-            continue;
-        };
-        let namespace = resource.namespaced.then(|| {
-            manifest
-                .namespace()
-                .map(str::to_string)
-                .unwrap_or_else(|| connection.default_namespace.clone())
-        });
+        resources.push(resource);
+    }
+    let served: Vec<Option<bool>> = resources
+        .iter()
+        .map(|r| r.as_ref().map(|r| r.namespaced))
+        .collect();
+    let namespaces = Namespaces {
+        flag: global.namespace.as_deref(),
+        default: &connection.default_namespace,
+    };
+    let namespaces = plan::namespaces(manifests, &served, namespaces, InputCrds::Ignored)
+        .map_err(Error::manifest)?;
+    let mut known = Vec::with_capacity(manifests.len());
+    let mut kinds = Vec::with_capacity(manifests.len());
+    for ((manifest, resource), namespace) in manifests.iter().zip(resources).zip(namespaces) {
+        let resource = resource.expect("planning refused kinds the server does not serve");
         let key = ObjectKey::new(
             manifest.group(),
             manifest.kind(),
@@ -208,11 +196,7 @@ async fn named_objects(
         });
         kinds.push((resource, namespace));
     }
-    if problems.is_empty() {
-        Ok((known, kinds))
-    } else {
-        Err(Error::manifest(problems))
-    }
+    Ok((known, kinds))
 }
 
 fn discovery_failed(subject: &str, connection: &Connection, err: kube::Error) -> Error {

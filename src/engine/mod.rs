@@ -38,7 +38,9 @@
 //! (the window starts again when it is back).
 
 pub mod children;
+pub mod failure;
 pub mod json;
+pub mod kinds;
 pub mod model;
 pub mod rules;
 pub mod tracker;

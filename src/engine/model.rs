@@ -82,8 +82,7 @@ impl ObjectKey {
     /// `Deployment/web` as kubectl prints it; kinds outside the core and built-in groups carry
     /// their group, `Widget.example.com/w`.
     pub fn kind_and_name(&self) -> String {
-        let built_in = !self.group.contains('.') || self.group.ends_with(".k8s.io");
-        if built_in {
+        if super::kinds::is_builtin_group(&self.group) {
             format!("{}/{}", self.kind, self.name)
         } else {
             format!("{}.{}/{}", self.kind, self.group, self.name)

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::children::{self, Store};
 use super::json;
+use super::kinds;
 use super::model::{
     ConnectionState, Detail, Moment, ObjectKey, ObjectStatus, Outcome, Status, Verdict,
 };
@@ -365,8 +366,9 @@ impl Tracker {
     /// Tracked objects whose subtree contains this object: walk up ownerReferences (from the
     /// object an Event is about, for an Event).
     fn affected(&self, object: &Value, key: &ObjectKey) -> Vec<usize> {
-        // A StorageClass decides whether pending claims wait for their first consumer.
-        if key.kind == "StorageClass" {
+        // What a rule consults without owning it (a StorageClass, for pending claims) may
+        // change any object's status.
+        if kinds::is_consulted(&key.group, &key.kind) {
             return (0..self.tracked.len()).collect();
         }
         let mut found = Vec::new();

@@ -4,7 +4,6 @@
 
 use serde::Serialize;
 
-use super::redact::Redactor;
 use super::theme::Theme;
 use super::{object_name, table::message_of};
 use crate::engine::{ContainerState, TrackedObject};
@@ -47,7 +46,6 @@ pub fn failure_card(
     failure: &Failure,
     origin: Option<&Origin>,
     theme: &Theme,
-    redactor: &Redactor,
     width: Option<u16>,
 ) -> String {
     let object = &failure.object;
@@ -162,17 +160,14 @@ pub fn failure_card(
         log_lines = log
             .lines
             .iter()
-            .map(|line| format!("    | {}", redactor.redact(line)))
+            .map(|line| format!("    | {line}"))
             .collect();
     }
-    let mut text: Vec<String> = out
-        .iter()
-        .map(|line| line.render(redactor, width))
-        .collect();
+    let mut text: Vec<String> = out.iter().map(|line| line.render(width)).collect();
     text.extend(log_lines);
     for problem in &failure.gather_errors {
         let problem = CardLine::new("  ", theme.paint(theme.dim, &format!("({problem})")), 3);
-        text.push(problem.render(redactor, width));
+        text.push(problem.render(width));
     }
     text.join("\n")
 }
@@ -207,10 +202,10 @@ impl CardLine {
         CardLine::new(&lead, text, LABEL_INDENT.len())
     }
 
-    /// Redacts the whole text first, so wrapping never splits a secret out of reach of the
-    /// redactor; breaks only at spaces, so names and image references stay whole.
-    fn render(&self, redactor: &Redactor, width: Option<u16>) -> String {
-        let text = redactor.redact(&self.text);
+    /// Breaks only at spaces, so names and image references stay whole (the redactor finds a
+    /// value a break fell into: only a line break and indentation come between its parts).
+    fn render(&self, width: Option<u16>) -> String {
+        let text = &self.text;
         let Some(width) = width.filter(|_| !text.is_empty()) else {
             return format!("{}{text}", self.lead);
         };
@@ -220,7 +215,7 @@ impl CardLine {
             .subsequent_indent(&hang)
             .word_separator(textwrap::WordSeparator::AsciiSpace)
             .word_splitter(textwrap::WordSplitter::NoHyphenation);
-        textwrap::fill(&text, options)
+        textwrap::fill(text, options)
     }
 }
 
@@ -247,6 +242,7 @@ mod tests {
         Chain, ChainLink, ChildSummary, ContainerDetail, ContainerRole, Moment, ObjectKey,
         ObjectStatus, Status,
     };
+    use crate::render::redact::Redactor;
 
     const KUBELET: &str =
         "back-off 20s restarting failed container=api pod=api-d467bb477-rvprc_shop(6f1c2a)";
@@ -332,13 +328,12 @@ mod tests {
             document: 1,
             item: None,
         };
-        let card = failure_card(
+        let card = Redactor::new(vec!["hunter22".into()]).redact(&failure_card(
             &failure,
             Some(&origin),
             &Theme::plain(),
-            &Redactor::new(vec!["hunter22".into()]),
             None,
-        );
+        ));
         assert_eq!(
             card,
             format!(
@@ -359,13 +354,7 @@ mod tests {
 
     #[test]
     fn the_kubelet_sentence_already_in_the_reason_is_not_repeated() {
-        let card = failure_card(
-            &crash_loop(&full_reason()),
-            None,
-            &Theme::plain(),
-            &Redactor::default(),
-            None,
-        );
+        let card = failure_card(&crash_loop(&full_reason()), None, &Theme::plain(), None);
         assert_eq!(card.matches(KUBELET).count(), 1, "{card}");
         assert!(
             card.contains("\n  container:  waiting: CrashLoopBackOff\n"),
@@ -382,7 +371,7 @@ mod tests {
             event("BackOff", "Back-off restarting failed container", 3),
             event("Failed", "Error: exit 1", 1),
         ];
-        let card = failure_card(&failure, None, &Theme::plain(), &Redactor::default(), None);
+        let card = failure_card(&failure, None, &Theme::plain(), None);
         let events: Vec<&str> = card
             .lines()
             .skip_while(|l| *l != "  events:")
@@ -405,13 +394,12 @@ mod tests {
     fn on_a_terminal_the_card_wraps_at_spaces_with_a_hanging_indent() {
         let failure = crash_loop(&full_reason());
         let render = |width| {
-            failure_card(
+            Redactor::new(vec!["hunter22".into()]).redact(&failure_card(
                 &failure,
                 None,
                 &Theme::plain(),
-                &Redactor::new(vec!["hunter22".into()]),
                 Some(width),
-            )
+            ))
         };
         assert_eq!(
             render(80),
@@ -450,13 +438,8 @@ mod tests {
     #[test]
     fn wrapping_never_splits_a_secret_out_of_reach_of_the_redactor() {
         let failure = crash_loop("connection to db failed with password correct-horse-battery");
-        let card = failure_card(
-            &failure,
-            None,
-            &Theme::plain(),
-            &Redactor::new(vec!["password correct-horse-battery".into()]),
-            Some(60),
-        );
+        let card = failure_card(&failure, None, &Theme::plain(), Some(60));
+        let card = Redactor::new(vec!["password correct-horse-battery".into()]).redact(&card);
         assert!(!card.contains("correct-horse"), "{card}");
         assert!(card.contains("[redacted]"), "{card}");
     }

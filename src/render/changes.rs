@@ -7,7 +7,6 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use super::format_duration;
-use super::redact::Redactor;
 use super::table::message_of;
 use crate::engine::{ConnectionState, Moment, ObjectKey, Snapshot, Status, TrackedObject};
 
@@ -97,10 +96,10 @@ pub struct ChangeTracker {
 }
 
 impl ChangeTracker {
-    pub fn update<'a>(&mut self, snapshot: &'a Snapshot, redactor: &Redactor) -> Changes<'a> {
+    pub fn update<'a>(&mut self, snapshot: &'a Snapshot) -> Changes<'a> {
         let mut objects = Vec::new();
         for object in &snapshot.objects {
-            let current = (object.status.status, redactor.redact(&message_of(object)));
+            let current = (object.status.status, message_of(object));
             if self.last.get(&object.key) != Some(&current) {
                 objects.push((object, current.1.clone()));
                 self.last.insert(object.key.clone(), current);

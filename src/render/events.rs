@@ -7,7 +7,6 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::changes::{ChangeTracker, ConnectionChange};
-use super::redact::Redactor;
 use crate::engine::{ObjectKey, Snapshot};
 use crate::outcome::RunOutcome;
 
@@ -19,15 +18,15 @@ pub struct EventStream {
 
 impl EventStream {
     /// Lines for every change since the last call; `time` is an RFC 3339 timestamp.
-    pub fn changes(&mut self, snapshot: &Snapshot, time: &str, redactor: &Redactor) -> Vec<String> {
+    pub fn changes(&mut self, snapshot: &Snapshot, time: &str) -> Vec<String> {
         let elapsed = elapsed(snapshot);
-        let changes = self.tracker.update(snapshot, redactor);
+        let changes = self.tracker.update(snapshot);
         let mut lines = Vec::new();
         for change in &changes.connection {
             lines.push(line(match change {
                 ConnectionChange::Lost { at, error } => json!({
                     "type": "connection", "time": time, "elapsedSeconds": seconds(at.0),
-                    "state": "lost", "message": redactor.redact(error),
+                    "state": "lost", "message": error,
                 }),
                 ConnectionChange::Restored { at, outage } => json!({
                     "type": "connection", "time": time, "elapsedSeconds": seconds(at.0),
@@ -65,14 +64,13 @@ impl EventStream {
         time: &str,
         outcome: RunOutcome,
         reason: &str,
-        redactor: &Redactor,
     ) -> String {
         line(json!({
             "type": "verdict",
             "time": time,
             "elapsedSeconds": elapsed(snapshot),
             "outcome": outcome.label(),
-            "reason": redactor.redact(reason),
+            "reason": reason,
         }))
     }
 }
@@ -117,7 +115,6 @@ mod tests {
     #[test]
     fn the_connection_lost_and_back_once_each() {
         let mut stream = EventStream::default();
-        let redactor = Redactor::default();
         let mut lost = snapshot(4, ObjectStatus::success("Ready"), Status::Success);
         lost.connection = ConnectionState {
             losses: 1,
@@ -125,12 +122,12 @@ mod tests {
             last_error: Some("watch of pods in namespace shop failed: connection refused".into()),
             last_outage: None,
         };
-        let lines = stream.changes(&lost, "T1", &redactor);
+        let lines = stream.changes(&lost, "T1");
         assert_eq!(
             lines[0],
             r#"{"elapsedSeconds":3.5,"message":"watch of pods in namespace shop failed: connection refused","state":"lost","time":"T1","type":"connection"}"#
         );
-        assert!(stream.changes(&lost, "T2", &redactor).is_empty());
+        assert!(stream.changes(&lost, "T2").is_empty());
         let mut back = lost.clone();
         back.at = Moment(Duration::from_secs(9));
         back.connection.lost_since = None;
@@ -139,7 +136,7 @@ mod tests {
             Moment(Duration::from_millis(8_750)),
         ));
         assert_eq!(
-            stream.changes(&back, "T3", &redactor),
+            stream.changes(&back, "T3"),
             [
                 r#"{"elapsedSeconds":8.75,"outageSeconds":5.25,"state":"restored","time":"T3","type":"connection"}"#
             ]
@@ -149,13 +146,17 @@ mod tests {
     #[test]
     fn every_change_once_then_the_verdict() {
         let mut stream = EventStream::default();
-        let redactor = Redactor::new(vec!["hunter22".into()]);
+        let redactor = crate::render::redact::Redactor::new(vec!["hunter22".into()]);
         let first = snapshot(
             1,
             ObjectStatus::in_progress("Waiting (token hunter22)"),
             Status::InProgress,
         );
-        let lines = stream.changes(&first, "T1", &redactor);
+        let lines: Vec<String> = stream
+            .changes(&first, "T1")
+            .iter()
+            .map(|line| redactor.redact(line))
+            .collect();
         assert_eq!(
             lines,
             [
@@ -163,15 +164,15 @@ mod tests {
                 r#"{"elapsedSeconds":1.0,"status":"InProgress","time":"T1","type":"application"}"#,
             ]
         );
-        assert!(stream.changes(&first, "T2", &redactor).is_empty());
+        assert!(stream.changes(&first, "T2").is_empty());
         let done = snapshot(
             3,
             ObjectStatus::success("Rollout complete"),
             Status::Success,
         );
-        assert_eq!(stream.changes(&done, "T3", &redactor).len(), 2);
+        assert_eq!(stream.changes(&done, "T3").len(), 2);
         assert_eq!(
-            stream.verdict(&done, "T4", RunOutcome::Success, "all held", &redactor),
+            stream.verdict(&done, "T4", RunOutcome::Success, "all held"),
             r#"{"elapsedSeconds":3.0,"outcome":"Success","reason":"all held","time":"T4","type":"verdict"}"#
         );
     }

@@ -1,7 +1,6 @@
 //! GitHub Actions integration: log groups, `::error` annotations pointing at the manifest file
 //! and line of each failed object, and the Markdown step summary.
 
-use super::redact::Redactor;
 use super::table::message_of;
 use super::{format_duration, object_name};
 use crate::engine::{Snapshot, Status, TrackedObject};
@@ -19,13 +18,9 @@ pub fn group_end() -> &'static str {
 
 /// An `::error` annotation for an object in Error or Timed out, at its manifest location when
 /// known.
-pub fn error_annotation(
-    object: &TrackedObject,
-    origin: Option<&Origin>,
-    redactor: &Redactor,
-) -> String {
+pub fn error_annotation(object: &TrackedObject, origin: Option<&Origin>) -> String {
     let title = format!("{} {}", object_name(&object.key), object.status.status);
-    let message = redactor.redact(&message_of(object));
+    let message = message_of(object);
     let mut properties = Vec::new();
     if let Some(origin) = origin {
         properties.push(format!("file={}", escape_property(&origin.source)));
@@ -45,7 +40,6 @@ pub fn step_summary(
     snapshot: &Snapshot,
     outcome: RunOutcome,
     reason: &str,
-    redactor: &Redactor,
 ) -> String {
     let icon = match snapshot.application {
         Status::Success => "✅",
@@ -55,7 +49,7 @@ pub fn step_summary(
     let outcome = outcome.words();
     let mut out = format!(
         "### {icon} kstatus {command}: {outcome}\n\n{} (after {})\n\n| Object | Namespace | Status | Message |\n|---|---|---|---|\n",
-        markdown_cell(&redactor.redact(reason)),
+        markdown_cell(reason),
         format_duration(snapshot.at.0)
     );
     for object in &snapshot.objects {
@@ -64,26 +58,26 @@ pub fn step_summary(
             object_name(&object.key),
             object.key.namespace.as_deref().unwrap_or("-"),
             object.status.status,
-            markdown_cell(&redactor.redact(&message_of(object)))
+            markdown_cell(&message_of(object))
         ));
     }
     out.push('\n');
     out
 }
 
-fn markdown_cell(text: &str) -> String {
+pub(super) fn markdown_cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', "<br>")
 }
 
 /// Workflow command data: `%`, CR and LF are escaped.
-fn escape_data(text: &str) -> String {
+pub(super) fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Workflow command properties additionally escape `:` and `,`.
-fn escape_property(text: &str) -> String {
+pub(super) fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
@@ -93,6 +87,7 @@ mod tests {
 
     use super::*;
     use crate::engine::{Moment, ObjectKey, ObjectStatus};
+    use crate::render::redact::Redactor;
 
     fn failed() -> TrackedObject {
         TrackedObject {
@@ -112,11 +107,8 @@ mod tests {
             document: 2,
             item: None,
         };
-        let line = error_annotation(
-            &failed(),
-            Some(&origin),
-            &Redactor::new(vec!["s3cret-value".into()]),
-        );
+        let line = Redactor::new(vec!["s3cret-value".into()])
+            .redact(&error_annotation(&failed(), Some(&origin)));
         assert_eq!(
             line,
             "::error file=deploy/app%2Cv2.yaml,line=14,title=Deployment/web Error::1/1 pods: \
@@ -142,13 +134,7 @@ mod tests {
             verdict: None,
             connection: Default::default(),
         };
-        let text = step_summary(
-            "apply",
-            &snapshot,
-            RunOutcome::Error,
-            "1 object in Error",
-            &Redactor::default(),
-        );
+        let text = step_summary("apply", &snapshot, RunOutcome::Error, "1 object in Error");
         assert!(
             text.starts_with("### ❌ kstatus apply: Error\n\n1 object in Error (after 12.0s)\n"),
             "{text}"
@@ -158,7 +144,6 @@ mod tests {
             &snapshot,
             RunOutcome::TimedOut,
             "the deadline passed",
-            &Redactor::default(),
         );
         assert!(
             timed_out.starts_with("### ❌ kstatus apply: Timed out\n"),

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use super::changes::ChangeTracker;
-use super::redact::Redactor;
 use super::{format_duration, object_name};
 use crate::engine::{Snapshot, Status};
 
@@ -22,16 +21,11 @@ impl PlainProgress {
     /// Lines for the connection to the API server lost or back, every object whose status or
     /// message changed since the last call, then the application status when it changed.
     /// `clock` prefixes each line (e.g. `10:42:07`).
-    pub fn changes(
-        &mut self,
-        snapshot: &Snapshot,
-        clock: &str,
-        redactor: &Redactor,
-    ) -> Vec<String> {
-        let changes = self.tracker.update(snapshot, redactor);
+    pub fn changes(&mut self, snapshot: &Snapshot, clock: &str) -> Vec<String> {
+        let changes = self.tracker.update(snapshot);
         let mut lines = Vec::new();
         for change in &changes.connection {
-            lines.push(format!("{clock} {}", redactor.redact(&change.describe())));
+            lines.push(format!("{clock} {}", change.describe()));
         }
         for (object, message) in &changes.objects {
             let name = object_name(&object.key);
@@ -116,13 +110,12 @@ mod tests {
     #[test]
     fn prints_changes_once_and_application_transitions() {
         let mut progress = PlainProgress::default();
-        let redactor = Redactor::default();
         let waiting = ObjectStatus::in_progress(
             "Waiting for rollout to finish: 0 of 2 updated replicas are available...",
         );
         let first = snapshot(1, &[("web", waiting.clone())], Status::InProgress);
         assert_eq!(
-            progress.changes(&first, "10:00:01", &redactor),
+            progress.changes(&first, "10:00:01"),
             [
                 "10:00:01 Deployment/web -n shop: In progress: Waiting for rollout to finish: 0 of 2 updated replicas are available...",
                 "10:00:01 application: In progress",
@@ -130,7 +123,7 @@ mod tests {
         );
         let same = snapshot(2, &[("web", waiting)], Status::InProgress);
         assert!(
-            progress.changes(&same, "10:00:02", &redactor).is_empty(),
+            progress.changes(&same, "10:00:02").is_empty(),
             "de-duplicated"
         );
         let done = snapshot(
@@ -142,7 +135,7 @@ mod tests {
             Status::Success,
         );
         assert_eq!(
-            progress.changes(&done, "10:00:03", &redactor),
+            progress.changes(&done, "10:00:03"),
             [
                 "10:00:03 Deployment/web -n shop: Success: Deployment is available. Replicas: 2",
                 "10:00:03 application: Success",
@@ -153,7 +146,6 @@ mod tests {
     #[test]
     fn objects_leaving_the_view_are_reported_once() {
         let mut progress = PlainProgress::default();
-        let redactor = Redactor::default();
         let ready = ObjectStatus::success("Rollout complete");
         progress.changes(
             &snapshot(
@@ -162,21 +154,15 @@ mod tests {
                 Status::Success,
             ),
             "t1",
-            &redactor,
         );
         let lines = progress.changes(
             &snapshot(2, &[("web", ready.clone())], Status::Success),
             "t2",
-            &redactor,
         );
         assert_eq!(lines, ["t2 Deployment/api -n shop: gone"]);
         assert!(
             progress
-                .changes(
-                    &snapshot(3, &[("web", ready)], Status::Success),
-                    "t3",
-                    &redactor
-                )
+                .changes(&snapshot(3, &[("web", ready)], Status::Success), "t3",)
                 .is_empty()
         );
     }
@@ -184,12 +170,10 @@ mod tests {
     #[test]
     fn heartbeat_names_what_is_awaited_after_quiet_time() {
         let mut progress = PlainProgress::default();
-        let redactor = Redactor::default();
         let waiting = ObjectStatus::in_progress("Waiting for 1 pods to be ready...");
         progress.changes(
             &snapshot(0, &[("web", waiting.clone())], Status::InProgress),
             "t",
-            &redactor,
         );
         assert_eq!(
             progress.heartbeat(
@@ -216,10 +200,9 @@ mod tests {
     #[test]
     fn the_connection_lost_and_back_are_said_once_each() {
         let mut progress = PlainProgress::default();
-        let redactor = Redactor::default();
         let ready = ObjectStatus::success("Ready");
         let mut lost = snapshot(5, &[("web", ready.clone())], Status::Success);
-        progress.changes(&lost, "t0", &redactor);
+        progress.changes(&lost, "t0");
         lost.connection = crate::engine::ConnectionState {
             losses: 1,
             lost_since: Some(Moment(Duration::from_secs(5))),
@@ -227,13 +210,13 @@ mod tests {
             last_outage: None,
         };
         assert_eq!(
-            progress.changes(&lost, "10:00:05", &redactor),
+            progress.changes(&lost, "10:00:05"),
             [
                 "10:00:05 connection to the API server lost (watch of pods in namespace shop failed: \
               connection refused); retrying, and no verdict until it is back"
             ]
         );
-        assert!(progress.changes(&lost, "10:00:06", &redactor).is_empty());
+        assert!(progress.changes(&lost, "10:00:06").is_empty());
         let mut back = lost.clone();
         back.connection.lost_since = None;
         back.connection.last_outage = Some((
@@ -241,7 +224,7 @@ mod tests {
             Moment(Duration::from_secs(13)),
         ));
         assert_eq!(
-            progress.changes(&back, "10:00:13", &redactor),
+            progress.changes(&back, "10:00:13"),
             [
                 "10:00:13 connection to the API server back after 8.0s; every watch listed again, \
               tracking resumed"

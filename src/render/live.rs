@@ -5,7 +5,6 @@
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::format_duration;
-use super::redact::Redactor;
 use super::table::{TableOptions, status_table};
 use super::theme::Theme;
 use crate::engine::Snapshot;
@@ -13,13 +12,7 @@ use crate::engine::Snapshot;
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /// The text of one frame: header line and table.
-pub fn frame(
-    snapshot: &Snapshot,
-    theme: &Theme,
-    redactor: &Redactor,
-    width: u16,
-    tick: usize,
-) -> String {
+pub fn frame(snapshot: &Snapshot, theme: &Theme, width: u16, tick: usize) -> String {
     let spinner = SPINNER[tick % SPINNER.len()];
     let mut header = format!(
         "{} application {}  {}",
@@ -60,7 +53,7 @@ pub fn frame(
     };
     format!(
         "{header}\n{}",
-        status_table(&snapshot.objects, theme, redactor, options)
+        status_table(&snapshot.objects, theme, options)
     )
 }
 
@@ -82,10 +75,16 @@ impl LiveView {
         console_width().unwrap_or(100)
     }
 
-    pub fn draw(&mut self, snapshot: &Snapshot, theme: &Theme, redactor: &Redactor) {
+    /// The next frame for the current state, its spinners one step on.
+    pub fn next_frame(&mut self, snapshot: &Snapshot, theme: &Theme) -> String {
         self.tick += 1;
+        frame(snapshot, theme, Self::width(), self.tick)
+    }
+
+    /// Redraws the region with `text` (already redacted: it is cut to the terminal's height
+    /// here, which must not cut a value out of the redactor's reach).
+    pub fn show(&self, text: &str) {
         // Keep the frame shorter than the terminal so redraws never scroll.
-        let text = frame(snapshot, theme, redactor, Self::width(), self.tick);
         let rows = console_rows().unwrap_or(40).saturating_sub(2).max(5) as usize;
         let mut lines: Vec<&str> = text.lines().collect();
         let hidden = lines.len().saturating_sub(rows);
@@ -101,9 +100,9 @@ impl LiveView {
         self.bar.set_message(lines.join("\n"));
     }
 
-    /// Prints a line above the live region (e.g. an apply result).
-    pub fn println(&self, line: &str) {
-        self.bar.suspend(|| eprintln!("{line}"));
+    /// Runs `print` with the region cleared, so what it prints stays above the region.
+    pub fn suspend<R>(&self, print: impl FnOnce() -> R) -> R {
+        self.bar.suspend(print)
     }
 
     /// Removes the live region, leaving the terminal clean for the final output.
@@ -163,7 +162,7 @@ mod tests {
             verdict: None,
             connection: Default::default(),
         };
-        let text = frame(&snapshot, &Theme::plain(), &Redactor::default(), 100, 1);
+        let text = frame(&snapshot, &Theme::plain(), 100, 1);
         assert_eq!(
             text,
             "⠙ application In progress  elapsed 4.2s  timeout in 4m55s\n\
@@ -189,7 +188,7 @@ mod tests {
                 last_outage: None,
             },
         };
-        let text = frame(&snapshot, &Theme::plain(), &Redactor::default(), 100, 0);
+        let text = frame(&snapshot, &Theme::plain(), 100, 0);
         assert!(
             text.starts_with(
                 "⠋ application Success  elapsed 12.0s  connection to the API server lost 3.0s ago\n"

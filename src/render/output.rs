@@ -1,10 +1,10 @@
-//! Where everything goes, decided once per run: progress on stderr (live view, plain lines or
-//! nothing), results on stdout (table, JSON or YAML), and the CI extras (GitHub Actions groups,
-//! annotations and step summary, JUnit XML, NDJSON events). Every line is redacted.
+//! Where everything goes, as `OutputSettings` says: progress on stderr (live view, plain lines
+//! or nothing), results on stdout (table, JSON or YAML), and the CI extras (GitHub Actions groups,
+//! annotations and step summary, JUnit XML, NDJSON events), and the error that stopped a run.
+//! Each stream and file is written through a `Redacting` writer, the one place values are hidden.
 
-use std::cell::{Cell, RefCell};
 use std::fs::File;
-use std::io::{IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,22 +13,15 @@ use super::changes::ConnectionReport;
 use super::events::EventStream;
 use super::lines::PlainProgress;
 use super::live::LiveView;
-use super::redact::Redactor;
+use super::redact::{Redacting, Redactor};
+use super::settings::{EventsTo, Format, GitHubActions, OutputSettings, Progress, Stream};
 use super::table::{TableOptions, status_table};
-use super::theme::{ColorEnv, Theme, use_color};
+use super::theme::Theme;
 use super::{format_duration, github, junit, report};
-use crate::cli::{EventsTarget, GlobalArgs, OutputArgs, OutputFormat, ProgressMode};
 use crate::engine::{ObjectKey, Snapshot, Status};
 use crate::error::Error;
 use crate::manifest::Origin;
 use crate::outcome::RunOutcome;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
-    Live,
-    Plain,
-    Silent,
-}
 
 /// The end of a run, as it is reported.
 pub struct Conclusion<'a> {
@@ -40,224 +33,297 @@ pub struct Conclusion<'a> {
     pub origins: &'a [(ObjectKey, Origin)],
 }
 
+/// The outputs of one run: progress while it runs, the event stream, and the results at its
+/// end; each stream and file is written through a `Redacting` writer.
 pub struct Output {
-    command: &'static str,
-    /// Styles for stderr and stdout, decided separately: either may be a terminal.
-    progress_theme: Theme,
-    result_theme: Theme,
-    redactor: Redactor,
-    format: OutputFormat,
-    progress: Progress,
-    live: RefCell<Option<LiveView>>,
-    /// What the live view said about the connection (plain lines keep their own).
-    live_connection: RefCell<ConnectionReport>,
-    plain: RefCell<PlainProgress>,
-    github: Option<GitHub>,
-    group_open: Cell<bool>,
-    junit: Option<PathBuf>,
-    events: Option<RefCell<(EventStream, Box<dyn Write>)>>,
-    /// stdout carries the event stream, so results go to stderr.
-    results_on_stderr: bool,
-}
-
-/// Running inside GitHub Actions (`GITHUB_ACTIONS=true`).
-struct GitHub {
-    step_summary: Option<PathBuf>,
+    progress: ProgressSink,
+    events: Option<EventLog>,
+    results: ResultWriters,
 }
 
 impl Output {
-    /// Decides the outputs; files named by --junit and --events are created now, so an
+    /// Opens the outputs; files named by --junit and --events are created now, so an
     /// unwritable path fails before anything is applied.
-    pub fn new(
-        command: &'static str,
-        global: &GlobalArgs,
-        args: &OutputArgs,
-        redactor: Redactor,
-    ) -> Result<Self, Error> {
-        let stderr_tty = std::io::stderr().is_terminal();
-        let stderr_env = ColorEnv::from_process(stderr_tty);
-        let stdout_env = ColorEnv::from_process(std::io::stdout().is_terminal());
-        let progress = match args.progress {
-            ProgressMode::None => Progress::Silent,
-            ProgressMode::Plain => Progress::Plain,
-            ProgressMode::Auto if stderr_tty && !stderr_env.term_dumb => Progress::Live,
-            ProgressMode::Auto => Progress::Plain,
-        };
-        let github = (std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true")).then(|| GitHub {
-            step_summary: std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from),
-        });
-        if let Some(path) = &args.junit {
+    pub fn new(settings: OutputSettings, redactor: Redactor) -> Result<Self, Error> {
+        if let Some(path) = &settings.junit {
             File::create(path).map_err(|err| unwritable("--junit", path, &err))?;
         }
-        let (events, results_on_stderr) = match &args.events {
-            None => (None, false),
-            Some(EventsTarget::Stdout) => {
-                let sink: Box<dyn Write> = Box::new(std::io::stdout());
-                (Some(RefCell::new((EventStream::default(), sink))), true)
-            }
-            Some(EventsTarget::File(path)) => {
+        let events = match &settings.events {
+            None => None,
+            Some(EventsTo::Stdout) => Some(EventLog::new(Box::new(io::stdout()), &redactor)),
+            Some(EventsTo::File(path)) => {
                 let file = File::create(path).map_err(|err| unwritable("--events", path, &err))?;
-                let sink: Box<dyn Write> = Box::new(file);
-                (Some(RefCell::new((EventStream::default(), sink))), false)
+                Some(EventLog::new(Box::new(file), &redactor))
             }
         };
+        let on_stderr = settings.events == Some(EventsTo::Stdout);
+        let group = (settings.github.is_some() && settings.progress == Progress::Plain)
+            .then(|| format!("kstatus {} progress", settings.command));
         Ok(Output {
-            command,
-            progress_theme: Theme::new(use_color(global.color, &stderr_env)),
-            result_theme: Theme::new(use_color(global.color, &stdout_env)),
-            redactor,
-            format: args.format,
-            progress,
-            live: RefCell::new(None),
-            live_connection: RefCell::new(ConnectionReport::default()),
-            plain: RefCell::new(PlainProgress::default()),
-            github,
-            group_open: Cell::new(false),
-            junit: args.junit.clone(),
+            progress: ProgressSink {
+                mode: settings.progress,
+                theme: Theme::new(settings.stderr.color),
+                err: Redacting::new(io::stderr(), redactor.clone()),
+                live: None,
+                live_connection: ConnectionReport::default(),
+                plain: PlainProgress::default(),
+                group,
+                group_open: false,
+            },
             events,
-            results_on_stderr,
+            results: ResultWriters {
+                command: settings.command,
+                format: settings.format,
+                stream: if on_stderr {
+                    settings.stderr
+                } else {
+                    settings.stdout
+                },
+                on_stderr,
+                verdict_on_stderr: settings.progress != Progress::Silent,
+                github: settings.github,
+                junit: settings.junit,
+                out: Redacting::new(io::stdout(), redactor.clone()),
+                redactor,
+            },
         })
     }
 
     /// Whether progress is the live terminal view (redrawn at every tick for its spinners).
     pub fn is_live(&self) -> bool {
-        self.progress == Progress::Live
+        self.progress.mode == Progress::Live
     }
 
     /// A progress line on stderr (not shown with --progress=none).
-    pub fn note(&self, line: &str) {
-        if self.progress == Progress::Silent {
-            return;
-        }
-        self.open_group();
-        let line = format!("{} {}", clock(), self.redactor.redact(line));
-        match self.live.borrow().as_ref() {
-            Some(view) => view.println(&line),
-            None => eprintln!("{line}"),
-        }
+    pub fn note(&mut self, line: &str) {
+        self.progress.note(line);
     }
 
     /// A warning on stderr, shown in every progress mode.
-    pub fn warn(&self, line: &str) {
-        let theme = &self.progress_theme;
-        let line = format!(
-            "{} {}",
-            theme.paint(theme.progress, "warning:"),
-            self.redactor.redact(line)
-        );
-        match self.live.borrow().as_ref() {
-            Some(view) => view.println(&line),
-            None => eprintln!("{line}"),
-        }
+    pub fn warn(&mut self, line: &str) {
+        self.progress.warn(line);
     }
 
     /// Shows the current state: redraws the live view, or prints plain lines for what changed;
     /// feeds the event stream.
-    pub fn progress(&self, snapshot: &Snapshot) {
-        match self.progress {
-            Progress::Live => {
-                let mut live = self.live.borrow_mut();
-                let view = live.get_or_insert_with(LiveView::new);
-                let connection = self
-                    .live_connection
-                    .borrow_mut()
-                    .update(&snapshot.connection);
-                for change in connection {
-                    let line = self.redactor.redact(&change.describe());
-                    view.println(&format!("{} {line}", clock()));
-                }
-                view.draw(snapshot, &self.progress_theme, &self.redactor);
-            }
-            Progress::Plain => {
-                self.open_group();
-                let stamp = clock();
-                let mut plain = self.plain.borrow_mut();
-                for line in plain.changes(snapshot, &stamp, &self.redactor) {
-                    eprintln!("{line}");
-                }
-                if let Some(line) = plain.heartbeat(snapshot, &stamp) {
-                    eprintln!("{line}");
-                }
-            }
-            Progress::Silent => {}
-        }
-        if let Some(events) = &self.events {
-            let (stream, sink) = &mut *events.borrow_mut();
-            let time = timestamp();
-            for line in stream.changes(snapshot, &time, &self.redactor) {
-                let _ = writeln!(sink, "{line}");
-            }
-            let _ = sink.flush();
+    pub fn progress(&mut self, snapshot: &Snapshot) {
+        self.progress.show(snapshot);
+        if let Some(events) = &mut self.events {
+            events.record(snapshot);
         }
     }
 
     /// Ends the live view (the terminal is left clean, cursor visible) and the log group.
-    pub fn stop_progress(&self) {
-        if let Some(view) = self.live.borrow_mut().take() {
-            view.finish();
-        }
-        if self.group_open.replace(false) {
-            eprintln!("{}", github::group_end());
-        }
+    pub fn stop_progress(&mut self) {
+        self.progress.stop();
     }
 
     /// Prints the result and writes the reports.
-    pub fn conclude(&self, end: &Conclusion<'_>) {
-        self.stop_progress();
-        let snapshot = end.snapshot;
-        let redactor = &self.redactor;
-        let result_theme = if self.results_on_stderr {
-            &self.progress_theme
-        } else {
-            &self.result_theme
+    pub fn conclude(&mut self, end: &Conclusion<'_>) {
+        self.progress.stop();
+        let warnings = self.results.write(end, &mut self.progress.err);
+        for warning in warnings {
+            self.progress.warn(&warning);
+        }
+        if let Some(events) = &mut self.events {
+            events.finish(end);
+        }
+    }
+}
+
+/// What stopped a run, on stderr: the message, with `verbose` every cause, and the hints, all
+/// redacted with what the run knew to hide.
+pub fn print_error(err: &Error, verbose: bool, redactor: Redactor) {
+    let _ = write_error(&mut Redacting::new(io::stderr(), redactor), err, verbose);
+}
+
+fn write_error(out: &mut impl Write, err: &Error, verbose: bool) -> io::Result<()> {
+    writeln!(out, "error: {err}")?;
+    if verbose {
+        for cause in err.causes() {
+            writeln!(out, "caused by: {cause}")?;
+        }
+    }
+    for hint in err.hints() {
+        writeln!(out, "hint: {hint}")?;
+    }
+    out.flush()
+}
+
+/// Progress on stderr: the live view, plain lines or nothing; notes and warnings.
+struct ProgressSink {
+    mode: Progress,
+    theme: Theme,
+    err: Redacting<io::Stderr>,
+    live: Option<LiveView>,
+    /// What the live view said about the connection (plain lines keep their own).
+    live_connection: ConnectionReport,
+    plain: PlainProgress,
+    /// The title of the GitHub Actions log group plain progress goes into.
+    group: Option<String>,
+    group_open: bool,
+}
+
+impl ProgressSink {
+    fn note(&mut self, line: &str) {
+        if self.mode == Progress::Silent {
+            return;
+        }
+        self.open_group();
+        self.println(&format!("{} {line}", clock()));
+    }
+
+    fn warn(&mut self, line: &str) {
+        let theme = &self.theme;
+        let line = format!("{} {line}", theme.paint(theme.progress, "warning:"));
+        self.println(&line);
+    }
+
+    /// A line above the live view, or on its own.
+    fn println(&mut self, line: &str) {
+        let err = &mut self.err;
+        let line = format!("{line}\n");
+        let _ = match &self.live {
+            Some(view) => view.suspend(|| err.emit(&line)),
+            None => err.emit(&line),
         };
+    }
+
+    fn show(&mut self, snapshot: &Snapshot) {
+        match self.mode {
+            Progress::Live => {
+                let view = self.live.get_or_insert_with(LiveView::new);
+                let err = &mut self.err;
+                for change in self.live_connection.update(&snapshot.connection) {
+                    let line = format!("{} {}\n", clock(), change.describe());
+                    let _ = view.suspend(|| err.emit(&line));
+                }
+                let frame = view.next_frame(snapshot, &self.theme);
+                view.show(&err.redactor().redact(&frame));
+            }
+            Progress::Plain => {
+                self.open_group();
+                let stamp = clock();
+                let mut text = String::new();
+                for line in self.plain.changes(snapshot, &stamp) {
+                    text.push_str(&format!("{line}\n"));
+                }
+                if let Some(line) = self.plain.heartbeat(snapshot, &stamp) {
+                    text.push_str(&format!("{line}\n"));
+                }
+                let _ = self.err.emit(&text);
+            }
+            Progress::Silent => {}
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(view) = self.live.take() {
+            view.finish();
+        }
+        if std::mem::take(&mut self.group_open) {
+            let _ = self.err.emit(&format!("{}\n", github::group_end()));
+        }
+    }
+
+    fn open_group(&mut self) {
+        if let Some(title) = &self.group
+            && !std::mem::replace(&mut self.group_open, true)
+        {
+            let _ = self.err.emit(&format!("{}\n", github::group_start(title)));
+        }
+    }
+}
+
+/// The NDJSON event stream (--events).
+struct EventLog {
+    stream: EventStream,
+    sink: Redacting<Box<dyn Write>>,
+}
+
+impl EventLog {
+    fn new(sink: Box<dyn Write>, redactor: &Redactor) -> Self {
+        EventLog {
+            stream: EventStream::default(),
+            sink: Redacting::new(sink, redactor.clone()),
+        }
+    }
+
+    fn record(&mut self, snapshot: &Snapshot) {
+        let time = timestamp();
+        for line in self.stream.changes(snapshot, &time) {
+            let _ = writeln!(self.sink, "{line}");
+        }
+        let _ = self.sink.flush();
+    }
+
+    fn finish(&mut self, end: &Conclusion<'_>) {
+        let time = timestamp();
+        for line in self.stream.changes(end.snapshot, &time) {
+            let _ = writeln!(self.sink, "{line}");
+        }
+        let verdict = self
+            .stream
+            .verdict(end.snapshot, &time, end.outcome, end.reason);
+        let _ = writeln!(self.sink, "{verdict}");
+        let _ = self.sink.flush();
+    }
+}
+
+/// The results at the end of a run: the table or report on stdout (stderr when stdout carries
+/// the event stream), GitHub annotations and step summary, the JUnit file.
+struct ResultWriters {
+    command: &'static str,
+    format: Format,
+    /// The stream the results go to.
+    stream: Stream,
+    on_stderr: bool,
+    /// With a JSON or YAML report, the verdict line goes to stderr unless progress is silent.
+    verdict_on_stderr: bool,
+    github: Option<GitHubActions>,
+    junit: Option<PathBuf>,
+    out: Redacting<io::Stdout>,
+    /// For the report, redacted before it is serialized, and the files.
+    redactor: Redactor,
+}
+
+impl ResultWriters {
+    /// Writes everything; returns warnings about the files that could not be written.
+    fn write(&mut self, end: &Conclusion<'_>, err: &mut Redacting<io::Stderr>) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let snapshot = end.snapshot;
+        let theme = Theme::new(self.stream.color);
         let verdict_line = verdict_line(
-            result_theme,
+            &theme,
             snapshot.application,
             snapshot.at.0,
             end.outcome,
-            &redactor.redact(end.reason),
+            end.reason,
         );
         let mut text = String::new();
         match self.format {
-            OutputFormat::Table => {
-                let terminal = if self.results_on_stderr {
-                    std::io::stderr().is_terminal()
-                } else {
-                    std::io::stdout().is_terminal()
-                };
-                let width = terminal.then(LiveView::width);
+            Format::Table => {
+                let width = self.stream.terminal.then(LiveView::width);
                 let options = TableOptions {
                     width,
                     spinner: None,
                 };
-                text.push_str(&status_table(
-                    &snapshot.objects,
-                    result_theme,
-                    redactor,
-                    options,
-                ));
+                text.push_str(&status_table(&snapshot.objects, &theme, options));
                 text.push('\n');
                 for failure in end.failures {
-                    let origin = end
-                        .origins
-                        .iter()
-                        .find(|(key, _)| *key == failure.object.key)
-                        .map(|(_, origin)| origin);
-                    let card = failure_card(failure, origin, result_theme, redactor, width);
+                    let origin = origin_of(end, &failure.object.key);
+                    let card = failure_card(failure, origin, &theme, width);
                     text.push_str(&format!("\n{card}\n"));
                 }
                 text.push_str(&format!("\n{verdict_line}\n"));
             }
-            OutputFormat::Json | OutputFormat::Yaml => {
+            Format::Json | Format::Yaml => {
                 let report = report::build(snapshot, end.outcome, end.reason, end.failures);
-                text.push_str(&report::to_text(
-                    &report,
-                    self.format == OutputFormat::Yaml,
-                    redactor,
-                ));
-                if self.progress != Progress::Silent {
-                    eprintln!("{verdict_line}");
+                let mut value = report::to_value(&report);
+                self.redactor.redact_json(&mut value);
+                text.push_str(&report::to_text(&value, self.format == Format::Yaml));
+                if self.verdict_on_stderr {
+                    let _ = err.emit(&format!("{verdict_line}\n"));
                 }
             }
         }
@@ -267,72 +333,50 @@ impl Output {
                 .iter()
                 .filter(|o| matches!(o.status.status, Status::Error | Status::TimedOut))
             {
-                let origin = end
-                    .origins
-                    .iter()
-                    .find(|(k, _)| *k == object.key)
-                    .map(|(_, o)| o);
-                text.push_str(&github::error_annotation(object, origin, redactor));
+                let origin = origin_of(end, &object.key);
+                text.push_str(&github::error_annotation(object, origin));
                 text.push('\n');
             }
             if let Some(path) = &github.step_summary {
-                let summary =
-                    github::step_summary(self.command, snapshot, end.outcome, end.reason, redactor);
+                let summary = github::step_summary(self.command, snapshot, end.outcome, end.reason);
                 let appended = std::fs::OpenOptions::new()
                     .append(true)
                     .create(true)
                     .open(path)
-                    .and_then(|mut file| file.write_all(summary.as_bytes()));
+                    .and_then(|file| Redacting::new(file, self.redactor.clone()).emit(&summary));
                 if let Err(err) = appended {
-                    self.warn(&format!(
+                    warnings.push(format!(
                         "cannot append to GITHUB_STEP_SUMMARY {}: {err}",
                         path.display()
                     ));
                 }
             }
         }
-        if self.results_on_stderr {
-            eprint!("{text}");
+        let _ = if self.on_stderr {
+            err.emit(&text)
         } else {
-            let mut stdout = std::io::stdout().lock();
-            let _ = stdout.write_all(text.as_bytes());
-            let _ = stdout.flush();
-        }
+            self.out.emit(&text)
+        };
         if let Some(path) = &self.junit {
-            let xml = junit::report(self.command, snapshot, end.failures, redactor);
-            if let Err(err) = std::fs::write(path, xml) {
-                self.warn(&format!(
+            let xml = junit::report(self.command, snapshot, end.failures);
+            let written = File::create(path)
+                .and_then(|file| Redacting::new(file, self.redactor.clone()).emit(&xml));
+            if let Err(err) = written {
+                warnings.push(format!(
                     "cannot write the JUnit report {}: {err}",
                     path.display()
                 ));
             }
         }
-        if let Some(events) = &self.events {
-            let (stream, sink) = &mut *events.borrow_mut();
-            let time = timestamp();
-            for line in stream.changes(snapshot, &time, redactor) {
-                let _ = writeln!(sink, "{line}");
-            }
-            let _ = writeln!(
-                sink,
-                "{}",
-                stream.verdict(snapshot, &time, end.outcome, end.reason, redactor)
-            );
-            let _ = sink.flush();
-        }
+        warnings
     }
+}
 
-    fn open_group(&self) {
-        if self.github.is_some()
-            && self.progress == Progress::Plain
-            && !self.group_open.replace(true)
-        {
-            eprintln!(
-                "{}",
-                github::group_start(&format!("kstatus {} progress", self.command))
-            );
-        }
-    }
+fn origin_of<'a>(end: &Conclusion<'a>, key: &ObjectKey) -> Option<&'a Origin> {
+    end.origins
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, origin)| origin)
 }
 
 fn unwritable(flag: &str, path: &std::path::Path, err: &std::io::Error) -> Error {
@@ -374,6 +418,41 @@ fn timestamp() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::errors::{Request, request_failed};
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn a_rejection_quoting_a_secret_value_is_printed_redacted() {
+        let mut status = kube::core::Status::failure(
+            "ConfigMap \"door-note\" is invalid: data[open sesame 42]: Invalid value: \
+             \"open sesame 42\": a valid config key must consist of alphanumeric characters",
+            "Invalid",
+        );
+        status.code = 422;
+        let rejection = request_failed(
+            "ConfigMap/door-note -n shop (app.yaml:8 (document 2))",
+            Request::Apply {
+                field_manager: "kstatus",
+            },
+            "https://127.0.0.1:6443",
+            kube::Error::Api(Box::new(status)),
+        );
+        let err = Error::gather(
+            ErrorKind::Rejected,
+            "1 object(s) rejected by the API server:",
+            vec![rejection],
+        );
+        let mut printed = Vec::new();
+        let redactor = Redactor::new(vec!["open sesame 42".into()]);
+        write_error(&mut Redacting::new(&mut printed, redactor), &err, true).unwrap();
+        let printed = String::from_utf8(printed).unwrap();
+        assert!(!printed.contains("sesame"), "{printed}");
+        assert!(
+            printed.contains("data[[redacted]]: Invalid value: \"[redacted]\""),
+            "{printed}"
+        );
+        assert!(printed.contains("caused by: "), "the cause too: {printed}");
+    }
 
     #[test]
     fn the_verdict_line_uses_the_words_of_the_table() {

@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use super::card::{EventLine, Failure, LogTail, merge_repeats};
-use super::redact::Redactor;
 use super::table::message_of;
 use crate::engine::{Chain, Snapshot, Status};
 use crate::outcome::RunOutcome;
@@ -107,14 +106,17 @@ pub fn build(
     }
 }
 
-/// The report as JSON or YAML text, with every string redacted.
-pub fn to_text(report: &Report, yaml: bool, redactor: &Redactor) -> String {
-    let mut value = serde_json::to_value(report).expect("the report serializes");
-    redactor.redact_json(&mut value);
+/// The report as a JSON value, for the output to redact before it is written.
+pub fn to_value(report: &Report) -> serde_json::Value {
+    serde_json::to_value(report).expect("the report serializes")
+}
+
+/// The report value as JSON or YAML text.
+pub fn to_text(value: &serde_json::Value, yaml: bool) -> String {
     if yaml {
-        serde_saphyr::to_string(&value).expect("the report serializes as YAML")
+        serde_saphyr::to_string(value).expect("the report serializes as YAML")
     } else {
-        let mut text = serde_json::to_string_pretty(&value).expect("the report serializes");
+        let mut text = serde_json::to_string_pretty(value).expect("the report serializes");
         text.push('\n');
         text
     }
@@ -176,7 +178,9 @@ mod tests {
             "1 object in Error",
             &[failure],
         );
-        let text = to_text(&report, false, &Redactor::new(vec!["abcd1234".into()]));
+        let mut value = to_value(&report);
+        crate::render::redact::Redactor::new(vec!["abcd1234".into()]).redact_json(&mut value);
+        let text = to_text(&value, false);
         let expected = r#"{
   "application": "Error",
   "elapsedSeconds": 12.3,
@@ -228,7 +232,7 @@ mod tests {
     #[test]
     fn yaml_report_carries_the_same_fields() {
         let report = build(&snapshot(), RunOutcome::Error, "why", &[]);
-        let text = to_text(&report, true, &Redactor::default());
+        let text = to_text(&to_value(&report), true);
         let parsed: serde_json::Value = serde_saphyr::from_str(&text).expect("valid YAML");
         assert_eq!(parsed["schema"], SCHEMA);
         assert_eq!(parsed["objects"][1]["status"], "Error");

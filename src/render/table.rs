@@ -1,8 +1,7 @@
 //! The status table: one row per tracked object, kubectl-style columns, pure text.
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets};
 
-use super::redact::Redactor;
 use super::theme::Theme;
 use crate::engine::{Status, TrackedObject};
 
@@ -17,12 +16,7 @@ pub struct TableOptions {
 
 /// Renders the objects as a table with OBJECT, [NAMESPACE,] STATUS and MESSAGE columns. The
 /// namespace column appears only when objects span several namespaces.
-pub fn status_table(
-    objects: &[TrackedObject],
-    theme: &Theme,
-    redactor: &Redactor,
-    options: TableOptions,
-) -> String {
+pub fn status_table(objects: &[TrackedObject], theme: &Theme, options: TableOptions) -> String {
     let namespaces: std::collections::BTreeSet<_> = objects
         .iter()
         .filter_map(|o| o.key.namespace.as_deref())
@@ -58,11 +52,17 @@ pub fn status_table(
             _ => object.status.status.to_string(),
         };
         row.push(theme.paint(theme.status_style(object.status.status), &status_text));
-        row.push(redactor.redact(&message_of(object)));
+        row.push(message_of(object));
         table.add_row(row);
     }
-    for column in table.column_iter_mut() {
+    let message_column = table.column_count() - 1;
+    for (index, column) in table.column_iter_mut().enumerate() {
         column.set_padding((0, 2));
+        // Only the message wraps: a value wrapped over lines whose other columns are blank is
+        // still found by the redactor (and names stay whole, as kubectl prints them).
+        if index != message_column {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
     }
     table
         .lines()
@@ -134,13 +134,37 @@ mod tests {
     }
 
     #[test]
+    fn a_message_wrapped_to_the_terminal_is_still_redacted() {
+        let secrets = ["correct horse battery", "AKIAIOSFODNN7EXAMPLEKEY"];
+        let objects = vec![object(
+            "Deployment",
+            "shop",
+            "a-rather-long-deployment-name",
+            ObjectStatus::error(
+                "login failed for password correct horse battery staple with key \
+                 AKIAIOSFODNN7EXAMPLEKEY rejected",
+            ),
+        )];
+        let redactor = crate::render::redact::Redactor::new(secrets.map(String::from).to_vec());
+        for width in [30, 40, 50, 60, 80] {
+            let options = TableOptions {
+                width: Some(width),
+                spinner: None,
+            };
+            let table = status_table(&objects, &Theme::plain(), options);
+            let redacted = redactor.redact(&table);
+            for part in ["horse", "battery", "AKIA", "EXAMPLE"] {
+                assert!(
+                    !redacted.contains(part),
+                    "width {width}:\n{table}\n{redacted}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn plain_table_snapshot() {
-        let text = status_table(
-            &sample(),
-            &Theme::plain(),
-            &Redactor::default(),
-            TableOptions::default(),
-        );
+        let text = status_table(&sample(), &Theme::plain(), TableOptions::default());
         assert_eq!(
             text,
             "OBJECT              STATUS       MESSAGE\n\
@@ -158,7 +182,7 @@ mod tests {
             width: None,
             spinner: Some('⠋'),
         };
-        let text = status_table(&objects, &Theme::plain(), &Redactor::default(), options);
+        let text = status_table(&objects, &Theme::plain(), options);
         let lines: Vec<&str> = text.lines().collect();
         assert!(
             lines[0].starts_with("OBJECT              NAMESPACE  STATUS"),
@@ -174,7 +198,7 @@ mod tests {
             width: Some(60),
             spinner: None,
         };
-        let text = status_table(&sample(), &Theme::plain(), &Redactor::default(), options);
+        let text = status_table(&sample(), &Theme::plain(), options);
         assert!(text.lines().all(|l| l.chars().count() <= 60), "{text}");
         assert!(text.lines().count() > 4, "the long message wraps:\n{text}");
     }
@@ -187,21 +211,19 @@ mod tests {
             "p",
             ObjectStatus::error("password=hunter22 rejected"),
         )];
-        let redactor = Redactor::new(vec!["hunter22".into()]);
-        let plain = status_table(
+        let redactor = crate::render::redact::Redactor::new(vec!["hunter22".into()]);
+        let plain = redactor.redact(&status_table(
             &objects,
             &Theme::plain(),
-            &redactor,
             TableOptions::default(),
-        );
+        ));
         assert!(plain.contains("password=[redacted] rejected"));
         assert!(!plain.contains("hunter22"));
-        let colored = status_table(
+        let colored = redactor.redact(&status_table(
             &objects,
             &Theme::new(true),
-            &redactor,
             TableOptions::default(),
-        );
+        ));
         let strip = |s: &str| {
             let mut out = String::new();
             let mut in_escape = false;

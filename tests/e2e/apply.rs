@@ -84,6 +84,10 @@ pub fn trials() -> Vec<Trial> {
             secret_values_never_printed,
         ),
         e2e(
+            "apply_rejection_quoting_a_secret_value_prints_it_redacted",
+            rejection_quoting_a_secret_is_redacted,
+        ),
+        e2e(
             "apply_server_dry_run_persists_nothing",
             server_dry_run_persists_nothing,
         ),
@@ -760,6 +764,27 @@ spec:
             assert_eq!(report["schema"], "kstatus.dev/report/v1");
         }
     }
+}
+
+/// The API server's rejection quotes the invalid value; when that value is a Secret's, the error
+/// printed on the way out is redacted like everything else.
+async fn rejection_quoting_a_secret_is_redacted(ctx: TestContext) {
+    // A data key with spaces is invalid, and the server's message names the key twice.
+    const VALUE: &str = "open sesame 42";
+    let manifest = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: door\nstringData:\n  word: {VALUE}\n\
+         ---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: door-note\ndata:\n  \
+         {VALUE}: x\n"
+    );
+    let run = ctx.apply(&manifest, &[]);
+    assert_eq!(run.code, Some(4), "{}", run.text);
+    assert!(run.stderr.contains("ConfigMap/door-note"), "{}", run.text);
+    assert!(run.stderr.contains("[redacted]"), "{}", run.text);
+    assert!(
+        !run.all().contains(VALUE),
+        "the rejection leaked the secret: {}",
+        run.text
+    );
 }
 
 async fn server_dry_run_persists_nothing(ctx: TestContext) {

@@ -17,6 +17,7 @@ mod workloads;
 use serde_json::Value;
 
 use super::json;
+use super::kinds::{self, Rule};
 use super::model::{Detail, ObjectKey, ObjectStatus};
 
 pub use context::Context;
@@ -52,87 +53,30 @@ fn terminating(object: &Value, key: &ObjectKey) -> ObjectStatus {
     status.with_detail(detail)
 }
 
-/// Groups whose kinds are Kubernetes built-ins; a kind outside them is a custom resource, even
-/// if it is called "Deployment".
-fn is_builtin_group(group: &str) -> bool {
-    matches!(
-        group,
-        "" | "apps"
-            | "extensions"
-            | "batch"
-            | "networking.k8s.io"
-            | "policy"
-            | "autoscaling"
-            | "apiextensions.k8s.io"
-            | "apiregistration.k8s.io"
-            | "rbac.authorization.k8s.io"
-            | "storage.k8s.io"
-            | "scheduling.k8s.io"
-            | "admissionregistration.k8s.io"
-            | "node.k8s.io"
-            | "discovery.k8s.io"
-            | "coordination.k8s.io"
-            | "certificates.k8s.io"
-            | "flowcontrol.apiserver.k8s.io"
-    )
-}
-
-/// Kinds whose desired state is reached once the API server accepted them.
-pub fn exists_is_enough(kind: &str) -> bool {
-    matches!(
-        kind,
-        "ConfigMap"
-            | "Secret"
-            | "ServiceAccount"
-            | "Role"
-            | "ClusterRole"
-            | "RoleBinding"
-            | "ClusterRoleBinding"
-            | "NetworkPolicy"
-            | "LimitRange"
-            | "ResourceQuota"
-            | "PriorityClass"
-            | "StorageClass"
-            | "IngressClass"
-            | "ValidatingWebhookConfiguration"
-            | "MutatingWebhookConfiguration"
-            | "ValidatingAdmissionPolicy"
-            | "ValidatingAdmissionPolicyBinding"
-            | "PodTemplate"
-            | "Endpoints"
-            | "EndpointSlice"
-            | "RuntimeClass"
-            | "CSIDriver"
-            | "ControllerRevision"
-            | "Lease"
-            | "FlowSchema"
-            | "PriorityLevelConfiguration"
-    )
-}
-
+/// The kind's own rule, from the table of kinds; kinds not in it are custom resources.
 fn by_kind(object: &Value, key: &ObjectKey, ctx: &Context) -> ObjectStatus {
-    if !is_builtin_group(&key.group) {
+    let Some(known) = kinds::lookup(&key.group, &key.kind) else {
         return custom::custom_resource(object, ctx);
-    }
-    match key.kind.as_str() {
-        "Deployment" => workloads::deployment(object, ctx),
-        "ReplicaSet" => workloads::replica_set(object, ctx),
-        "StatefulSet" => workloads::stateful_set(object, ctx),
-        "DaemonSet" => workloads::daemon_set(object, ctx),
-        "Pod" => pod::pod(object, ctx),
-        "Job" => batch::job(object, ctx),
-        "CronJob" => batch::cron_job(object, ctx),
-        "Service" => network::service(object),
-        "Ingress" => network::ingress(object),
-        "PersistentVolumeClaim" => storage::persistent_volume_claim(object, ctx),
-        "PersistentVolume" => storage::persistent_volume(object),
-        "Namespace" => api_server::namespace(object),
-        "CustomResourceDefinition" => api_server::custom_resource_definition(object),
-        "HorizontalPodAutoscaler" => pod_policy::horizontal_pod_autoscaler(object),
-        "PodDisruptionBudget" => pod_policy::pod_disruption_budget(object, ctx),
-        "APIService" => api_server::api_service(object),
-        kind if exists_is_enough(kind) => ObjectStatus::success("Created"),
-        _ => custom::custom_resource(object, ctx),
+    };
+    match known.rule {
+        Rule::Deployment => workloads::deployment(object, ctx),
+        Rule::ReplicaSet => workloads::replica_set(object, ctx),
+        Rule::StatefulSet => workloads::stateful_set(object, ctx),
+        Rule::DaemonSet => workloads::daemon_set(object, ctx),
+        Rule::Pod => pod::pod(object, ctx),
+        Rule::Job => batch::job(object, ctx),
+        Rule::CronJob => batch::cron_job(object, ctx),
+        Rule::Service => network::service(object),
+        Rule::Ingress => network::ingress(object),
+        Rule::PersistentVolumeClaim => storage::persistent_volume_claim(object, ctx),
+        Rule::PersistentVolume => storage::persistent_volume(object),
+        Rule::Namespace => api_server::namespace(object),
+        Rule::CustomResourceDefinition => api_server::custom_resource_definition(object),
+        Rule::HorizontalPodAutoscaler => pod_policy::horizontal_pod_autoscaler(object),
+        Rule::PodDisruptionBudget => pod_policy::pod_disruption_budget(object, ctx),
+        Rule::ApiService => api_server::api_service(object),
+        Rule::ExistsIsEnough => ObjectStatus::success("Created"),
+        Rule::Conditions => custom::custom_resource(object, ctx),
     }
 }
 
@@ -179,6 +123,53 @@ mod tests {
             "{}",
             status.message
         );
+    }
+
+    #[test]
+    fn a_kind_outside_the_table_is_judged_by_its_conditions_whatever_its_name() {
+        let yaml = "apiVersion: example.com/v1\nkind: Deployment\nmetadata: {name: web, \
+                    namespace: shop}\nstatus:\n  conditions:\n  - {type: Ready, status: \"True\"}\n";
+        let key = ObjectKey::new("example.com", "Deployment", Some("shop"), "web");
+        let status = evaluate_fixture(yaml, &key);
+        assert_eq!(
+            (status.status, status.message.as_str()),
+            (Status::Success, "Ready")
+        );
+        // The same kind in a Kubernetes group but missing from the table: conditions too.
+        let yaml = "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\n\
+                    metadata: {name: csr}\n";
+        let key = ObjectKey::new(
+            "certificates.k8s.io",
+            "CertificateSigningRequest",
+            None,
+            "csr",
+        );
+        assert_eq!(
+            evaluate_fixture(yaml, &key).message,
+            "Created (no readiness conditions reported)"
+        );
+    }
+
+    #[test]
+    fn every_kind_the_table_says_exists_is_enough_for_is_success_once_created() {
+        for known in kinds::KINDS.iter().filter(|k| k.exists_is_enough()) {
+            let namespace = if known.namespaced() { "shop" } else { "" };
+            let object = serde_json::json!({
+                "apiVersion": known.api_version(known.newest_version()),
+                "kind": known.kind,
+                "metadata": {"name": "x", "namespace": namespace},
+            });
+            let store = crate::engine::Store::from_objects([object.clone()]);
+            let pods = PodHistory::default();
+            let warnings = std::collections::HashSet::new();
+            let status = evaluate(&object, &Context::new(&store, &pods, &warnings));
+            assert_eq!(
+                (status.status, status.message.as_str()),
+                (Status::Success, "Created"),
+                "{}",
+                known.kind
+            );
+        }
     }
 
     #[test]

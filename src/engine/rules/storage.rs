@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::context::Context;
 use crate::engine::json;
+use crate::engine::kinds::STORAGE_CLASS;
 use crate::engine::model::{ObjectKey, ObjectStatus};
 
 pub fn persistent_volume_claim(object: &Value, ctx: &Context) -> ObjectStatus {
@@ -32,7 +33,7 @@ fn waits_for_first_consumer(claim: &Value, ctx: &Context) -> bool {
     let Some(class) = json::str_at(claim, &["spec", "storageClassName"]) else {
         return false;
     };
-    let key = ObjectKey::new("storage.k8s.io", "StorageClass", None, class);
+    let key = ObjectKey::new(STORAGE_CLASS.group, STORAGE_CLASS.kind, None, class);
     ctx.store
         .get(&key)
         .and_then(|sc| json::str_at(sc, &["volumeBindingMode"]))

@@ -231,7 +231,9 @@ pub async fn run(
     watches.abort_all();
     output.stop_progress();
     let snapshot = tracker.snapshot(now());
-    if matches!(end, End::Snapshot) && snapshot.objects.is_empty() {
+    // Nothing to judge, whether looked at once or waited for: an absent application must not
+    // pass a check (`--until` would otherwise settle on an empty, vacuously healthy set).
+    if !matches!(end, End::Signal(_)) && snapshot.objects.is_empty() {
         return Err(nothing_matched(targets));
     }
     let (outcome, reason) = conclude(&end, &tracker, &snapshot);
@@ -277,7 +279,7 @@ fn conclude(end: &End, tracker: &Tracker, snapshot: &Snapshot) -> (RunOutcome, S
     }
 }
 
-/// `watch --once` found nothing to judge: the selector matched no object where it looked, which
+/// `watch` found nothing to judge: the selector matched no object where it looked, which
 /// is a question to fix rather than an answer (as `kubectl wait -l` says of no match).
 fn nothing_matched(targets: &[WatchTarget]) -> Error {
     let selector = targets

@@ -140,6 +140,31 @@ async fn once_lists_exactly_the_app(ctx: TestContext) {
         "{}",
         describe(&nothing)
     );
+    // Waiting for it does not make an absent application a success.
+    for until in ["settled", "success"] {
+        let waited = ctx.kstatus(
+            &[
+                "watch",
+                "-n",
+                &ctx.namespace,
+                "-l",
+                "app=absent",
+                "--until",
+                until,
+                "--timeout",
+                "5s",
+                "--stabilization",
+                "1s",
+            ],
+            None,
+        );
+        assert_eq!(waited.status.code(), Some(2), "{}", describe(&waited));
+        assert!(
+            String::from_utf8_lossy(&waited.stderr).contains("nothing matched"),
+            "--until {until}: {}",
+            describe(&waited)
+        );
+    }
 }
 
 /// A running `kstatus watch` whose progress lines arrive on a channel.

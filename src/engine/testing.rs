@@ -9,6 +9,18 @@ use super::children::Store;
 use super::model::{ObjectKey, ObjectStatus};
 use super::rules::{self, Context, PodHistory};
 
+/// The text of a fixture in tests/fixtures/engine, built into the test binary.
+macro_rules! fixture {
+    ($name:literal) => {
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/engine/",
+            $name
+        ))
+    };
+}
+pub(crate) use fixture;
+
 /// The objects of a fixture: a `kind: List` is expanded into its items.
 pub fn load(text: &str) -> Vec<Value> {
     let value: Value = serde_saphyr::from_str(text).expect("fixture parses");

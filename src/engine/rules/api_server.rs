@@ -46,12 +46,7 @@ pub fn api_service(object: &Value) -> ObjectStatus {
 mod tests {
     use crate::engine::model::{ObjectKey, Status};
     use crate::engine::testing::evaluate_fixture;
-
-    macro_rules! fixture {
-        ($name:literal) => {
-            include_str!(concat!("../../../tests/fixtures/engine/", $name))
-        };
-    }
+    use crate::engine::testing::fixture;
 
     #[test]
     fn namespace_active_is_success() {

@@ -134,13 +134,8 @@ pub fn cron_job(object: &Value, ctx: &Context) -> ObjectStatus {
 #[cfg(test)]
 mod tests {
     use crate::engine::model::{ObjectStatus, Status};
+    use crate::engine::testing::fixture;
     use crate::engine::testing::{evaluate_fixture, evaluate_fixture_with, fixture_key};
-
-    macro_rules! fixture {
-        ($name:literal) => {
-            include_str!(concat!("../../../tests/fixtures/engine/", $name))
-        };
-    }
 
     fn job(yaml: &str) -> ObjectStatus {
         evaluate_fixture(yaml, &fixture_key("Job", "migrate"))

@@ -64,12 +64,7 @@ pub fn custom_resource(object: &Value, ctx: &Context) -> ObjectStatus {
 mod tests {
     use crate::engine::model::{ObjectKey, ObjectStatus, Status};
     use crate::engine::testing::evaluate_fixture_with;
-
-    macro_rules! fixture {
-        ($name:literal) => {
-            include_str!(concat!("../../../tests/fixtures/engine/", $name))
-        };
-    }
+    use crate::engine::testing::fixture;
 
     fn widget(yaml: &str, expected_generation: Option<i64>) -> ObjectStatus {
         let key = ObjectKey::new("example.com", "Widget", Some("shop"), "blue");

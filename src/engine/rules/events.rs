@@ -172,6 +172,7 @@ pub fn with_create_failure(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::testing::fixture;
     use std::collections::HashSet;
 
     use crate::engine::model::ObjectStatus;
@@ -179,12 +180,6 @@ mod tests {
     use crate::engine::rules::pod_history::PodHistory;
     use crate::engine::testing::{fixture_key, load};
     use serde_json::json;
-
-    macro_rules! fixture {
-        ($name:literal) => {
-            include_str!(concat!("../../../tests/fixtures/engine/", $name))
-        };
-    }
 
     const FAILED_MOUNT: &str = fixture!("deployment-pod-failed-mount.yaml");
     const STS_QUOTA: &str = fixture!("statefulset-failed-create-quota.yaml");

@@ -84,13 +84,8 @@ fn by_kind(object: &Value, key: &ObjectKey, ctx: &Context) -> ObjectStatus {
 mod tests {
     use super::*;
     use crate::engine::model::Status;
+    use crate::engine::testing::fixture;
     use crate::engine::testing::{evaluate_fixture, fixture_key};
-
-    macro_rules! fixture {
-        ($name:literal) => {
-            include_str!(concat!("../../../tests/fixtures/engine/", $name))
-        };
-    }
 
     const DEPLOYING_DELETED: &str =
         include_str!("../../../tests/fixtures/engine/deployment-terminating.yaml");

@@ -47,13 +47,8 @@ pub fn ingress(object: &Value) -> ObjectStatus {
 #[cfg(test)]
 mod tests {
     use crate::engine::model::Status;
+    use crate::engine::testing::fixture;
     use crate::engine::testing::{evaluate_fixture, fixture_key};
-
-    macro_rules! fixture {
-        ($name:literal) => {
-            include_str!(concat!("../../../tests/fixtures/engine/", $name))
-        };
-    }
 
     #[test]
     fn cluster_ip_service_is_success_on_existence() {

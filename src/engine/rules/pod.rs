@@ -545,18 +545,13 @@ fn progress(pod: &Value, phase: &str, containers: &[Container]) -> PodAssessment
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::testing::fixture;
     use std::collections::HashSet;
 
     use crate::engine::children::Store;
     use crate::engine::model::Moment;
     use crate::engine::rules::pod_history::PodHistory;
     use crate::engine::testing::load;
-
-    macro_rules! fixture {
-        ($name:literal) => {
-            include_str!(concat!("../../../tests/fixtures/engine/", $name))
-        };
-    }
 
     fn the_pod(yaml: &str) -> Value {
         load(yaml)

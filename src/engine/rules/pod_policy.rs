@@ -68,12 +68,7 @@ pub fn pod_disruption_budget(object: &Value, ctx: &Context) -> ObjectStatus {
 mod tests {
     use crate::engine::model::{ObjectKey, ObjectStatus, Status};
     use crate::engine::testing::evaluate_fixture;
-
-    macro_rules! fixture {
-        ($name:literal) => {
-            include_str!(concat!("../../../tests/fixtures/engine/", $name))
-        };
-    }
+    use crate::engine::testing::fixture;
 
     fn hpa(yaml: &str) -> ObjectStatus {
         let key = ObjectKey::new(

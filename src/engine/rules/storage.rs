@@ -55,13 +55,8 @@ pub fn persistent_volume(object: &Value) -> ObjectStatus {
 #[cfg(test)]
 mod tests {
     use crate::engine::model::{ObjectKey, Status};
+    use crate::engine::testing::fixture;
     use crate::engine::testing::{evaluate_fixture, fixture_key};
-
-    macro_rules! fixture {
-        ($name:literal) => {
-            include_str!(concat!("../../../tests/fixtures/engine/", $name))
-        };
-    }
 
     #[test]
     fn pvc_bound_is_success() {

@@ -295,13 +295,8 @@ pub fn daemon_set(object: &Value, ctx: &Context) -> ObjectStatus {
 #[cfg(test)]
 mod tests {
     use crate::engine::model::{ObjectStatus, Status};
+    use crate::engine::testing::fixture;
     use crate::engine::testing::{evaluate_fixture, evaluate_fixture_with, fixture_key};
-
-    macro_rules! fixture {
-        ($name:literal) => {
-            include_str!(concat!("../../../tests/fixtures/engine/", $name))
-        };
-    }
 
     fn deployment(yaml: &str) -> ObjectStatus {
         evaluate_fixture(yaml, &fixture_key("Deployment", "web"))

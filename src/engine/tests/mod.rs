@@ -6,14 +6,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::model::{Detail, Moment, ObjectKey, Outcome, Status};
-use super::testing::{fixture_key, load};
+use super::testing::{fixture, fixture_key, load};
 use super::tracker::{Change, Config, Tracker};
-
-macro_rules! fixture {
-    ($name:literal) => {
-        include_str!(concat!("../../../tests/fixtures/engine/", $name))
-    };
-}
 
 const POD_READY: &str = fixture!("pod-ready.yaml");
 const POD_CREATING: &str = fixture!("pod-container-creating.yaml");

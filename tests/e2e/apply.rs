@@ -12,7 +12,7 @@ use libtest_mimic::Trial;
 
 use crate::support::pods::{
     BUSYBOX, CRASH, CRASH_LOG_LINE, MISSING_IMAGE, READY_THEN_CRASH, SERVE, TASK_FAILS, TASK_OK,
-    command,
+    command, job,
 };
 use crate::support::{TestContext, create, describe, e2e};
 
@@ -455,27 +455,6 @@ spec:
         run.text
     );
     assert!(run.stdout.contains("Insufficient cpu"), "{}", run.text);
-}
-
-/// A Job that runs `script` once in a busybox container and never retries.
-fn job(name: &str, script: &str) -> String {
-    let command = command(script);
-    format!(
-        r#"apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {name}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: task
-        image: {BUSYBOX}
-        command: {command}
-"#
-    )
 }
 
 async fn jobs_succeed_and_fail(ctx: TestContext) {

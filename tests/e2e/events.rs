@@ -11,7 +11,7 @@ use kube::api::{DeleteParams, ListParams, PostParams};
 use libtest_mimic::Trial;
 use serde_json::Value;
 
-use crate::support::pods::{BUSYBOX, SERVE, TASK_OK, command};
+use crate::support::pods::{BUSYBOX, SERVE, TASK_OK, command, job};
 use crate::support::{TestContext, cluster, describe, e2e, e2e_alone, wait_until};
 
 pub fn trials() -> Vec<Trial> {
@@ -151,24 +151,10 @@ spec:
 
 async fn job_forbidden_by_quota_fails(ctx: TestContext) {
     forbid_pods(&ctx).await;
-    let command = command(TASK_OK);
-    let manifest = format!(
-        r#"apiVersion: batch/v1
-kind: Job
-metadata:
-  name: migrate
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: task
-        image: {BUSYBOX}
-        command: {command}
-"#
+    let run = ctx.apply(
+        &job("migrate", TASK_OK),
+        &["--timeout", "90s", "--stabilization", "5s"],
     );
-    let run = ctx.apply(&manifest, &["--timeout", "90s", "--stabilization", "5s"]);
     assert_eq!(run.code, Some(1), "an Error, not a timeout: {}", run.text);
     assert!(
         run.stdout.contains("FailedCreate") && run.stdout.contains("exceeded quota"),

@@ -23,3 +23,24 @@ pub fn command(script: &str) -> String {
     let quoted = serde_json::to_string(script).expect("a string serializes");
     format!("[\"sh\", \"-c\", {quoted}]")
 }
+
+/// A Job that runs `script` once in a busybox container and never retries.
+pub fn job(name: &str, script: &str) -> String {
+    let command = command(script);
+    format!(
+        r#"apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {name}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: task
+        image: {BUSYBOX}
+        command: {command}
+"#
+    )
+}

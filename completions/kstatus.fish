@@ -58,6 +58,7 @@ plain\t'Append-only timestamped lines'
 none\t'No progress output'"
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l junit -d 'Also write a JUnit XML report (one test case per object) to this file' -r -F
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l events -d 'Stream one JSON object per status change: `ndjson` on stdout (the final table then goes to stderr) or `ndjson=FILE`' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l fingerprint-salt -d 'Salt of the Secret fingerprints, so they compare across runs and stored reports (default: random per run). It is never printed' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l context -d 'The kubeconfig context to use' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -87,6 +88,7 @@ plain\t'Append-only timestamped lines'
 none\t'No progress output'"
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l junit -d 'Also write a JUnit XML report (one test case per object) to this file' -r -F
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l events -d 'Stream one JSON object per status change: `ndjson` on stdout (the final table then goes to stderr) or `ndjson=FILE`' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l fingerprint-salt -d 'Salt of the Secret fingerprints, so they compare across runs and stored reports (default: random per run). It is never printed' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l context -d 'The kubeconfig context to use' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l cluster -d 'The kubeconfig cluster to use' -r

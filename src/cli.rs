@@ -226,6 +226,12 @@ pub struct OutputArgs {
     /// to stderr) or `ndjson=FILE`.
     #[arg(long, value_name = "ndjson[=FILE]", value_parser = parse_events)]
     pub events: Option<EventsTarget>,
+
+    /// Salt of the Secret fingerprints, so they compare across runs and stored reports
+    /// (default: random per run). It is never printed.
+    #[arg(long, value_name = "VALUE", env = "KSTATUS_FINGERPRINT_SALT", hide_env_values = true,
+          value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub fingerprint_salt: Option<String>,
 }
 
 /// Where the NDJSON event stream goes.

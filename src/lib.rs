@@ -6,6 +6,7 @@ pub mod cmd;
 pub mod engine;
 pub mod error;
 pub mod exit;
+pub mod fingerprint;
 pub mod manifest;
 pub mod outcome;
 pub mod plan;

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::adopt;
 use super::discovery::Resource;
+use crate::fingerprint::{self, Salt};
 use crate::ssa::defaults::fill_list_map_key_defaults;
 
 /// How objects are applied.
@@ -20,6 +21,8 @@ pub struct ApplyOptions {
     pub adopt: Vec<String>,
     /// Requests in flight at once.
     pub concurrency: usize,
+    /// Salts the fingerprints that replace a Secret's payload in what the server returns.
+    pub fingerprint_salt: Salt,
 }
 
 /// One object to apply, already resolved.
@@ -84,7 +87,7 @@ pub async fn apply_one(
     } else {
         adopt::settle(&api, &request.name, &body, options, first).await?
     };
-    strip_unread_fields(&mut applied.object);
+    strip_unread_fields(&mut applied.object, &options.fingerprint_salt);
     Ok(applied)
 }
 
@@ -129,9 +132,9 @@ pub(super) async fn send(
 
 /// Removes, from every object the cluster returns, what kstatus never reads: managedFields and
 /// the last-applied-configuration annotation (large, and the annotation may quote Secret data),
-/// and a Secret's payload, so that no Secret value is held past this point and none can reach
-/// a message.
-pub fn strip_unread_fields(object: &mut Value) {
+/// and a Secret's payload, replaced by the fingerprints of its keys, so that no Secret value is
+/// held past this point and none can reach a message.
+pub fn strip_unread_fields(object: &mut Value, salt: &Salt) {
     if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
         metadata.remove("managedFields");
         if let Some(annotations) = metadata
@@ -141,11 +144,7 @@ pub fn strip_unread_fields(object: &mut Value) {
             annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
         }
     }
-    let is_secret = object["apiVersion"] == "v1" && object["kind"] == "Secret";
-    if is_secret && let Some(fields) = object.as_object_mut() {
-        fields.remove("data");
-        fields.remove("stringData");
-    }
+    fingerprint::replace_payload(object, salt);
 }
 
 #[cfg(test)]
@@ -153,14 +152,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secret_payload_and_managed_fields_are_dropped_on_ingest() {
+    fn secret_payload_becomes_fingerprints_and_managed_fields_are_dropped_on_ingest() {
         let mut secret = serde_json::json!({
             "apiVersion": "v1", "kind": "Secret",
             "metadata": {"name": "db", "namespace": "shop", "managedFields": [{"manager": "kstatus"}],
                          "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}},
             "data": {"password": "aHVudGVyMg=="}, "stringData": {"token": "hunter2"}});
-        strip_unread_fields(&mut secret);
-        assert!(secret.get("data").is_none() && secret.get("stringData").is_none());
+        let salt = Salt::given("s");
+        strip_unread_fields(&mut secret, &salt);
+        assert!(secret.get("stringData").is_none());
+        assert_eq!(
+            secret["data"],
+            serde_json::json!({"password": salt.fingerprint(b"hunter2"),
+                               "token": salt.fingerprint(b"hunter2")})
+        );
+        assert!(!secret.to_string().contains("aHVudGVyMg=="));
         assert!(secret["metadata"].get("managedFields").is_none());
         assert_eq!(secret["metadata"]["annotations"], serde_json::json!({}));
     }
@@ -170,7 +176,7 @@ mod tests {
         let mut config_map = serde_json::json!({
             "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"},
             "data": {"mode": "fast"}});
-        strip_unread_fields(&mut config_map);
+        strip_unread_fields(&mut config_map, &Salt::given("s"));
         assert_eq!(config_map["data"]["mode"], "fast");
     }
 }

@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 
 use super::apply::strip_unread_fields;
 use super::discovery::Resource;
+use crate::fingerprint::Salt;
 
 /// What one watch covers.
 #[derive(Debug, Clone)]
@@ -58,14 +59,23 @@ pub enum WatchUpdate {
 }
 
 /// Starts one task per target. Tasks end when the receiver is dropped or the set is aborted.
+/// A Secret's payload is replaced by its fingerprints, salted with `salt`, as it arrives.
 pub fn spawn(
     client: &kube::Client,
     targets: &[WatchTarget],
+    salt: &Salt,
     updates: UnboundedSender<WatchUpdate>,
 ) -> JoinSet<()> {
     let mut tasks = JoinSet::new();
     for (index, target) in targets.iter().enumerate() {
-        tasks.spawn(run(client.clone(), index, target.clone(), updates.clone()));
+        let watch = run(
+            client.clone(),
+            index,
+            target.clone(),
+            salt.clone(),
+            updates.clone(),
+        );
+        tasks.spawn(watch);
     }
     tasks
 }
@@ -74,6 +84,7 @@ async fn run(
     client: kube::Client,
     index: usize,
     target: WatchTarget,
+    salt: Salt,
     updates: UnboundedSender<WatchUpdate>,
 ) {
     let api: Api<DynamicObject> = match &target.namespace {
@@ -109,7 +120,7 @@ async fn run(
                     Ok(())
                 }
                 Ok(Event::InitApply(object)) | Ok(Event::Apply(object)) => {
-                    let value = to_value(object, &types);
+                    let value = to_value(object, &types, &salt);
                     present.seen(&value);
                     updates.send(WatchUpdate::Upsert(value))
                 }
@@ -122,7 +133,7 @@ async fn run(
                     result.and(updates.send(WatchUpdate::Synced { target: index }))
                 }
                 Ok(Event::Delete(object)) => {
-                    let value = to_value(object, &types);
+                    let value = to_value(object, &types, &salt);
                     present.deleted(&value);
                     updates.send(WatchUpdate::Delete(value))
                 }
@@ -188,12 +199,12 @@ impl Present {
     }
 }
 
-fn to_value(mut object: DynamicObject, types: &TypeMeta) -> Value {
+fn to_value(mut object: DynamicObject, types: &TypeMeta, salt: &Salt) -> Value {
     if object.types.is_none() {
         object.types = Some(types.clone());
     }
     let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
-    strip_unread_fields(&mut value);
+    strip_unread_fields(&mut value, salt);
     value
 }
 

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::Ended;
+use super::secrets;
 use super::track::{self, KnownObject, Mode, TrackPlan};
 use crate::cli::{ApplyArgs, DryRun, GlobalArgs};
 use crate::cluster::apply::{ApplyOptions, ApplyRequest, apply_all};
@@ -14,6 +15,7 @@ use crate::cluster::discovery::{CrdWait, Resolver, Resource, wait_crd_establishe
 use crate::cluster::errors::{self, Request};
 use crate::engine::Config;
 use crate::error::{Error, ErrorKind, ManifestProblem};
+use crate::fingerprint::Salt;
 use crate::manifest::{self, Manifest};
 use crate::outcome::RunOutcome;
 use crate::plan::{self, InputCrds, Namespaces};
@@ -81,6 +83,7 @@ async fn apply(
         dry_run: args.dry_run == DryRun::Server,
         adopt,
         concurrency: APPLY_CONCURRENCY,
+        fingerprint_salt: Salt::resolve(args.output.fingerprint_salt.as_deref()),
     };
 
     // Phase 1: Namespaces and CRDs, so that what lives in them can apply.
@@ -151,6 +154,7 @@ async fn apply(
         },
         mode: Mode::Verdict,
         started,
+        salt: options.fingerprint_salt.clone(),
     };
     track::run(&connection, plan, output).await
 }
@@ -273,9 +277,11 @@ async fn apply_batch(
             })
         })
         .collect();
+    let salt = &options.fingerprint_salt;
+    let mut before = secrets::read_before(&connection.client, &requests, salt, output).await;
     let results = apply_all(&connection.client, &requests, options).await;
     let mut rejections = Vec::new();
-    for (&i, result) in indexes.iter().zip(results) {
+    for (n, (&i, result)) in indexes.iter().zip(results).enumerate() {
         let manifest = planned[i].manifest;
         let namespace = planned[i]
             .namespace
@@ -305,6 +311,8 @@ async fn apply_batch(
                 if let Some(why) = &result.not_adopted {
                     output.note(&format!("{}{namespace}: {why}", manifest.display_name()));
                 }
+                let baseline = before.get_mut(n).and_then(Option::take);
+                secrets::report_applied(baseline, &result.object, options.dry_run, output);
                 applied.insert(i, result.object);
             }
             Err(err) => {

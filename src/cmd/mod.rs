@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod generate;
+pub mod secrets;
 pub mod settings;
 pub mod track;
 pub mod watch;

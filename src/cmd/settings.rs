@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::cli::{ColorChoice, EventsTarget, GlobalArgs, OutputArgs, OutputFormat, ProgressMode};
+use crate::fingerprint::SaltOrigin;
 use crate::render::settings::{EventsTo, Format, GitHubActions, OutputSettings, Progress, Stream};
 
 /// The environment facts the output settings depend on, read once.
@@ -74,6 +75,10 @@ pub fn output_settings(
             EventsTarget::Stdout => EventsTo::Stdout,
             EventsTarget::File(path) => EventsTo::File(path.clone()),
         }),
+        fingerprint_salt: match args.fingerprint_salt {
+            Some(_) => SaltOrigin::Given,
+            None => SaltOrigin::Random,
+        },
     }
 }
 

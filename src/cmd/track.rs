@@ -17,6 +17,7 @@ use crate::engine::failure::log_to_show;
 use crate::engine::kinds;
 use crate::engine::{Change, Config, Moment, ObjectKey, Snapshot, Status, TrackedObject, Tracker};
 use crate::error::Error;
+use crate::fingerprint::{self, Salt};
 use crate::manifest::Origin;
 use crate::outcome::{RunOutcome, Signal};
 use crate::render::card::{EventLine, Failure, LogTail};
@@ -81,6 +82,8 @@ pub struct TrackPlan {
     pub mode: Mode,
     /// When the run started: the deadline counts from here.
     pub started: Instant,
+    /// Salts the fingerprints that replace Secret payloads as the watches receive them.
+    pub salt: Salt,
 }
 
 /// Sleeps until the engine's next moment of interest (window end, deadline, grace), or for
@@ -122,7 +125,7 @@ pub async fn run(
 
     let targets = &plan.targets;
     let (sender, mut updates) = mpsc::unbounded_channel();
-    let mut watches = watch::spawn(&connection.watch_client, targets, sender);
+    let mut watches = watch::spawn(&connection.watch_client, targets, &plan.salt, sender);
     let mut forbidden: BTreeSet<usize> = BTreeSet::new();
     let mut listed: BTreeSet<usize> = BTreeSet::new();
     // Watches that failed and have not listed again: what they reported may be stale.
@@ -146,6 +149,7 @@ pub async fn run(
                         {
                             tracker.track(key, None);
                         }
+                        secret_seen(&tracker, &object, &mut output);
                         tracker.observe(Change::Modified(object), now());
                     }
                     WatchUpdate::Delete(object) => {
@@ -255,6 +259,16 @@ pub async fn run(
         origins: &origins,
     });
     Ok(outcome)
+}
+
+/// A tracked Secret's fingerprints, as a watch reports them, to the output (which says when
+/// they change).
+fn secret_seen(tracker: &Tracker, object: &Value, output: &mut Output) {
+    if let (Some(key), Some(fingerprints)) = (ObjectKey::of(object), fingerprint::carried(object))
+        && tracker.is_tracked(&key)
+    {
+        output.secret_seen(&key, fingerprints);
+    }
 }
 
 /// The outcome and reason of a finished loop.

@@ -11,6 +11,7 @@ use crate::cluster::errors::{self, Request};
 use crate::engine::kinds;
 use crate::engine::{Config, ObjectKey};
 use crate::error::Error;
+use crate::fingerprint::Salt;
 use crate::manifest::{self, Manifest};
 use crate::outcome::RunOutcome;
 use crate::plan::{self, InputCrds, Namespaces};
@@ -100,6 +101,7 @@ async fn watch(
         },
         mode,
         started,
+        salt: Salt::resolve(args.output.fingerprint_salt.as_deref()),
     };
     track::run(&connection, plan, output).await
 }

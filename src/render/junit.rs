@@ -5,10 +5,20 @@ use super::card::{Failure, failure_card};
 use super::object_name;
 use super::table::message_of;
 use super::theme::Theme;
-use crate::engine::{Snapshot, Status};
+use crate::engine::{ObjectKey, Snapshot, Status};
 
 /// The report for one run of `kstatus <command>`.
 pub fn report(command: &str, snapshot: &Snapshot, failures: &[Failure]) -> String {
+    report_with_output(command, snapshot, failures, &[])
+}
+
+/// The report, with a `<system-out>` for the objects that have one (a Secret's fingerprints).
+pub fn report_with_output(
+    command: &str,
+    snapshot: &Snapshot,
+    failures: &[Failure],
+    system_out: &[(ObjectKey, String)],
+) -> String {
     let total = snapshot.objects.len();
     let failed = snapshot
         .objects
@@ -39,8 +49,19 @@ pub fn report(command: &str, snapshot: &Snapshot, failures: &[Failure]) -> Strin
             escape(&classname),
             escape(&name)
         );
+        let system_out = system_out
+            .iter()
+            .find(|(key, _)| *key == object.key)
+            .map(|(_, text)| format!("      <system-out>{}</system-out>\n", escape(text)))
+            .unwrap_or_default();
         if object.status.status == Status::Success {
-            out.push_str(&format!("    <testcase {attributes}/>\n"));
+            if system_out.is_empty() {
+                out.push_str(&format!("    <testcase {attributes}/>\n"));
+            } else {
+                out.push_str(&format!(
+                    "    <testcase {attributes}>\n{system_out}    </testcase>\n"
+                ));
+            }
             continue;
         }
         let message = message_of(object);
@@ -55,7 +76,7 @@ pub fn report(command: &str, snapshot: &Snapshot, failures: &[Failure]) -> Strin
             _ => "InProgress",
         };
         out.push_str(&format!(
-            "    <testcase {attributes}>\n      <failure type=\"{kind}\" message=\"{}\">{}</failure>\n    </testcase>\n",
+            "    <testcase {attributes}>\n      <failure type=\"{kind}\" message=\"{}\">{}</failure>\n{system_out}    </testcase>\n",
             escape(&message),
             escape(&body)
         ));
@@ -123,6 +144,24 @@ mod tests {
              <failure type=\"Error\" message=\"CrashLoopBackOff in container &quot;web&quot; &lt;pid 1&gt; &amp; more\">\
              CrashLoopBackOff in container &quot;web&quot; &lt;pid 1&gt; &amp; more</failure>\n    \
              </testcase>\n  </testsuite>\n</testsuites>\n"
+        );
+        let key = ObjectKey::new("", "ConfigMap", Some("shop"), "settings");
+        let xml = report_with_output(
+            "apply",
+            &snapshot,
+            &[],
+            &[(
+                key,
+                "Updated: a changed\na sha256:0123456789ab changed\n".into(),
+            )],
+        );
+        assert!(
+            xml.contains(
+                "<testcase classname=\"ConfigMap\" name=\"shop/ConfigMap/settings\" time=\"1.500\">\n      \
+                 <system-out>Updated: a changed\na sha256:0123456789ab changed\n</system-out>\n    \
+                 </testcase>\n"
+            ),
+            "{xml}"
         );
     }
 }

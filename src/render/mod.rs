@@ -11,6 +11,7 @@ pub mod live;
 pub mod output;
 pub mod redact;
 pub mod report;
+pub mod secrets;
 pub mod settings;
 pub mod table;
 pub mod theme;

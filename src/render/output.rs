@@ -17,9 +17,10 @@ use super::redact::{Redacting, Redactor};
 use super::settings::{EventsTo, Format, GitHubActions, OutputSettings, Progress, Stream};
 use super::table::{TableOptions, status_table};
 use super::theme::Theme;
-use super::{format_duration, github, junit, report};
+use super::{format_duration, github, junit, report, secrets};
 use crate::engine::{ObjectKey, Snapshot, Status};
 use crate::error::Error;
+use crate::fingerprint::{Baseline, Fingerprints, Ledger};
 use crate::manifest::Origin;
 use crate::outcome::RunOutcome;
 
@@ -85,6 +86,7 @@ impl Output {
                 junit: settings.junit,
                 out: Redacting::new(io::stdout(), redactor.clone()),
                 redactor,
+                secrets: Ledger::new(settings.fingerprint_salt),
             },
         })
     }
@@ -110,6 +112,48 @@ impl Output {
         self.progress.show(snapshot);
         if let Some(events) = &mut self.events {
             events.record(snapshot);
+        }
+    }
+
+    /// A Secret this run applied (or validated in a server dry run), compared with what the
+    /// cluster held just before: a progress line and an event, and kept for the results.
+    pub fn secret_applied(
+        &mut self,
+        object: ObjectKey,
+        baseline: Baseline,
+        after: Fingerprints,
+        dry_run: bool,
+    ) {
+        let record = self
+            .results
+            .secrets
+            .applied(object, baseline, after, dry_run);
+        let line = secrets::applied_line(record);
+        let event = (record.object.clone(), record.keys(), record.sentence());
+        self.progress.note(&line);
+        if let Some(events) = &mut self.events {
+            events.secret(&event.0, &event.1, &event.2);
+        }
+    }
+
+    /// A Secret could not be read before its apply: warned once per run.
+    pub fn secret_unreadable(&mut self, line: &str) {
+        if !std::mem::replace(&mut self.results.secrets.unreadable_warned, true) {
+            self.progress.warn(line);
+        }
+    }
+
+    /// A tracked Secret as a watch reports it: a change of its fingerprints is a progress line
+    /// and an event.
+    pub fn secret_seen(&mut self, object: &ObjectKey, fingerprints: Fingerprints) {
+        let Some(change) = self.results.secrets.observe(object, fingerprints) else {
+            return;
+        };
+        let line = secrets::seen_line(&change);
+        self.progress.note(&line);
+        if let Some(events) = &mut self.events {
+            let message = crate::fingerprint::describe_watched_change(&change.keys);
+            events.secret(&change.object, &change.keys, &message);
         }
     }
 
@@ -257,6 +301,17 @@ impl EventLog {
         let _ = self.sink.flush();
     }
 
+    fn secret(
+        &mut self,
+        object: &ObjectKey,
+        keys: &[crate::fingerprint::KeyReport],
+        message: &str,
+    ) {
+        let line = secrets::event_line(object, keys, message, &timestamp());
+        let _ = writeln!(self.sink, "{line}");
+        let _ = self.sink.flush();
+    }
+
     fn finish(&mut self, end: &Conclusion<'_>) {
         let time = timestamp();
         for line in self.stream.changes(end.snapshot, &time) {
@@ -285,13 +340,17 @@ struct ResultWriters {
     out: Redacting<io::Stdout>,
     /// For the report, redacted before it is serialized, and the files.
     redactor: Redactor,
+    /// The Secrets of the run and their fingerprints.
+    secrets: Ledger,
 }
 
 impl ResultWriters {
     /// Writes everything; returns warnings about the files that could not be written.
     fn write(&mut self, end: &Conclusion<'_>, err: &mut Redacting<io::Stderr>) -> Vec<String> {
         let mut warnings = Vec::new();
-        let snapshot = end.snapshot;
+        // A compared Secret's message is its change sentence, in every result.
+        let annotated = secrets::annotate(end.snapshot, &self.secrets);
+        let snapshot = &annotated;
         let theme = Theme::new(self.stream.color);
         let verdict_line = verdict_line(
             &theme,
@@ -310,6 +369,10 @@ impl ResultWriters {
                 };
                 text.push_str(&status_table(&snapshot.objects, &theme, options));
                 text.push('\n');
+                let fingerprints = secrets::table_block(snapshot, &self.secrets);
+                if !fingerprints.is_empty() {
+                    text.push_str(&format!("\n{fingerprints}"));
+                }
                 for failure in end.failures {
                     let origin = origin_of(end, &failure.object.key);
                     let card = failure_card(failure, origin, &theme, width);
@@ -318,7 +381,8 @@ impl ResultWriters {
                 text.push_str(&format!("\n{verdict_line}\n"));
             }
             Format::Json | Format::Yaml => {
-                let report = report::build(snapshot, end.outcome, end.reason, end.failures);
+                let mut report = report::build(snapshot, end.outcome, end.reason, end.failures);
+                secrets::add_to_report(&mut report, &self.secrets);
                 let mut value = report::to_value(&report);
                 self.redactor.redact_json(&mut value);
                 text.push_str(&report::to_text(&value, self.format == Format::Yaml));
@@ -358,7 +422,8 @@ impl ResultWriters {
             self.out.emit(&text)
         };
         if let Some(path) = &self.junit {
-            let xml = junit::report(self.command, snapshot, end.failures);
+            let system_out = secrets::junit_output(snapshot, &self.secrets);
+            let xml = junit::report_with_output(self.command, snapshot, end.failures, &system_out);
             let written = File::create(path)
                 .and_then(|file| Redacting::new(file, self.redactor.clone()).emit(&xml));
             if let Err(err) = written {

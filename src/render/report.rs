@@ -3,8 +3,10 @@
 use serde::Serialize;
 
 use super::card::{EventLine, Failure, LogTail, merge_repeats};
+use super::secrets::SecretReport;
 use super::table::message_of;
 use crate::engine::{Chain, Snapshot, Status};
+use crate::fingerprint::SaltOrigin;
 use crate::outcome::RunOutcome;
 
 /// Identifies the schema; bumped on incompatible changes.
@@ -20,6 +22,9 @@ pub struct Report {
     pub elapsed_seconds: f64,
     pub application: Status,
     pub objects: Vec<ObjectReport>,
+    /// Whether Secret fingerprints used a random or a given salt (never the salt itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint_salt: Option<SaltOrigin>,
 }
 
 #[derive(Debug, Serialize)]
@@ -36,6 +41,9 @@ pub struct ObjectReport {
     pub children: Option<ChildrenReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<FailureReport>,
+    /// A Secret's keys with their fingerprints and changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<SecretReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -93,6 +101,7 @@ pub fn build(
                     failing: c.failing,
                 }),
                 failure,
+                secret: None,
             }
         })
         .collect();
@@ -103,6 +112,7 @@ pub fn build(
         elapsed_seconds: (snapshot.at.0.as_secs_f64() * 10.0).round() / 10.0,
         application: snapshot.application,
         objects,
+        fingerprint_salt: None,
     }
 }
 

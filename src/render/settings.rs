@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::fingerprint::SaltOrigin;
+
 /// Everything that decides where output goes and how it looks, for one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputSettings {
@@ -20,6 +22,8 @@ pub struct OutputSettings {
     pub junit: Option<PathBuf>,
     /// `--events ndjson[=FILE]`.
     pub events: Option<EventsTo>,
+    /// Whether Secret fingerprints are salted at random or with a given salt (never the salt).
+    pub fingerprint_salt: SaltOrigin,
 }
 
 /// The format of the final result.

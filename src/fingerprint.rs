@@ -386,10 +386,6 @@ impl Ledger {
         self.origin
     }
 
-    pub fn set_origin(&mut self, origin: SaltOrigin) {
-        self.origin = origin;
-    }
-
     pub fn records(&self) -> &[SecretRecord] {
         &self.records
     }

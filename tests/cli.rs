@@ -496,3 +496,23 @@ fn deeply_nested_input_is_refused_naming_the_limit() {
              deep (the input is 295 B); the limit protects against hostile YAML",
         ));
 }
+
+#[test]
+fn the_fingerprint_salt_is_documented_and_its_value_never_shown() {
+    use predicates::prelude::PredicateBooleanExt;
+    for command in ["apply", "watch"] {
+        kstatus()
+            .args([command, "--help"])
+            .env("KSTATUS_FINGERPRINT_SALT", "salt-from-env-Zq8")
+            .assert()
+            .success()
+            .stdout(contains("--fingerprint-salt <VALUE>"))
+            .stdout(contains("[env: KSTATUS_FINGERPRINT_SALT]"))
+            .stdout(contains("salt-from-env-Zq8").not());
+    }
+    kstatus()
+        .args(["apply", "-f", "x.yaml", "--fingerprint-salt", ""])
+        .assert()
+        .code(2)
+        .stderr(contains("--fingerprint-salt"));
+}

@@ -179,6 +179,21 @@ mod tests {
     }
 
     #[test]
+    fn only_the_origin_of_the_fingerprint_salt_reaches_the_output() {
+        let env = Environment::default();
+        assert_eq!(
+            apply_settings(&["--fingerprint-salt", "pepper"], &env).fingerprint_salt,
+            SaltOrigin::Given
+        );
+        if std::env::var_os("KSTATUS_FINGERPRINT_SALT").is_none() {
+            assert_eq!(
+                apply_settings(&[], &env).fingerprint_salt,
+                SaltOrigin::Random
+            );
+        }
+    }
+
+    #[test]
     fn streams_colour_separately_and_ci_sinks_are_named() {
         let env = Environment {
             stderr_terminal: true,

@@ -7,6 +7,7 @@ pub mod client;
 pub mod discovery;
 pub mod errors;
 pub mod inspect;
+pub mod logs;
 pub mod watch;
 
 pub use errors::{describe, status_code};

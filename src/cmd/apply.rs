@@ -151,6 +151,7 @@ async fn apply(
         },
         mode: Mode::Verdict,
         started,
+        logs: args.tracking.logs,
     };
     track::run(&connection, plan, output).await
 }

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod generate;
+pub mod logs;
 pub mod settings;
 pub mod track;
 pub mod watch;

@@ -100,6 +100,7 @@ async fn watch(
         },
         mode,
         started,
+        logs: args.tracking.logs,
     };
     track::run(&connection, plan, output).await
 }

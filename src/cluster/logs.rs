@@ -21,6 +21,9 @@ const READ_LINE_BYTES: usize = 64 * 1024;
 /// Lines of an instance read again after following stopped while its pod was Ready: its last
 /// words before it failed, not the chatter of its healthy spell.
 const RESUME_TAIL_LINES: i64 = 10;
+/// Readings at once: past it, containers wait for a reading to end (a namespace full of
+/// failing pods must not open hundreds of streams).
+const MAX_READINGS: usize = 32;
 
 /// What a reading reports to the tracking loop.
 #[derive(Debug)]
@@ -38,83 +41,39 @@ type ContainerId = (String, String);
 /// What a reading was started for: the container's instance and state.
 type Signature = (i64, ContainerState);
 
-struct Reading {
-    id: u64,
+/// A reading to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Start {
+    reading: u64,
+    pod: PodToFollow,
+    container: String,
     signature: Signature,
-    task: AbortHandle,
+    /// Lines from the end to start with (a resumed instance); None reads the whole log.
+    tail: Option<i64>,
 }
 
-/// The readings of one run.
-pub struct LogFollowers {
-    client: kube::Client,
-    sender: UnboundedSender<LogEvent>,
-    tasks: JoinSet<()>,
-    active: HashMap<ContainerId, Reading>,
+/// Which readings run and which to start or stop: the bookkeeping of [`LogFollowers`], apart
+/// from the requests.
+#[derive(Debug, Default)]
+struct Readings {
+    /// The reading of each container being read, and the state it was started for.
+    active: HashMap<ContainerId, (u64, Signature)>,
     /// The state each container was last read to its end in: read again when it changes.
     read_to_end: HashMap<ContainerId, Signature>,
-    /// The instance each container ran when following stopped because its pod was Ready.
+    /// The instance each container ran when following stopped because its pod no longer
+    /// needed it (Ready).
     quiet_since: HashMap<ContainerId, i64>,
-    /// Pods by UID as last wanted, for names in warnings.
+    /// The pods to follow, as last named.
     wanted: Vec<PodToFollow>,
     /// Pods already warned about (one warning per pod at most).
     warned: HashSet<String>,
     next_id: u64,
 }
 
-impl LogFollowers {
-    /// Followers reading with `client` (long-lived requests: no read timeout) and sending to
-    /// `sender`.
-    pub fn new(client: kube::Client, sender: UnboundedSender<LogEvent>) -> Self {
-        LogFollowers {
-            client,
-            sender,
-            tasks: JoinSet::new(),
-            active: HashMap::new(),
-            read_to_end: HashMap::new(),
-            quiet_since: HashMap::new(),
-            wanted: Vec::new(),
-            warned: HashSet::new(),
-            next_id: 0,
-        }
-    }
-
-    /// Follows exactly these pods from now on: readings start for containers that have a log
-    /// in a state not yet read, and stop for pods no longer named.
-    pub fn follow(&mut self, pods: Vec<PodToFollow>) {
-        self.wanted = pods;
-        self.reconcile();
-    }
-
-    /// Whether a line comes from a reading still wanted (a stopped reading may have lines in
-    /// flight, which are not shown).
-    pub fn is_current(&self, line: &LogLine) -> bool {
-        self.active
-            .get(&(line.uid.clone(), line.container.clone()))
-            .is_some_and(|r| r.id == line.reading)
-    }
-
-    /// A reading ended; returns the warning to show, at most one per pod, when it failed.
-    pub fn ended(&mut self, reading: u64, error: Option<kube::Error>) -> Option<String> {
-        let id = self
-            .active
-            .iter()
-            .find(|(_, r)| r.id == reading)
-            .map(|(id, _)| id.clone())?;
-        let finished = self.active.remove(&id)?;
-        self.read_to_end.insert(id.clone(), finished.signature);
-        let warning = error.and_then(|err| self.warning(&id, &err));
-        self.reconcile();
-        warning
-    }
-
-    /// Stops every reading; nothing is left running.
-    pub fn stop(&mut self) {
-        self.tasks.abort_all();
-        self.active.clear();
-    }
-
-    fn reconcile(&mut self) {
-        while self.tasks.try_join_next().is_some() {}
+impl Readings {
+    /// The readings to stop (no longer wanted) and to start (a container with a log in a state
+    /// not yet read), at most [`MAX_READINGS`] running at once.
+    fn reconcile(&mut self) -> (Vec<u64>, Vec<Start>) {
         let wanted: HashMap<ContainerId, (&PodToFollow, Signature, bool)> = self
             .wanted
             .iter()
@@ -127,90 +86,76 @@ impl LogFollowers {
                 })
             })
             .collect();
-        let stopped: Vec<ContainerId> = self
+        let unwanted: Vec<ContainerId> = self
             .active
             .keys()
             .filter(|id| !wanted.contains_key(*id))
             .cloned()
             .collect();
-        for id in stopped {
-            if let Some(reading) = self.active.remove(&id) {
-                reading.task.abort();
-                self.quiet_since.insert(id.clone(), reading.signature.0);
+        let mut stops = Vec::new();
+        for id in unwanted {
+            if let Some((reading, signature)) = self.active.remove(&id) {
+                stops.push(reading);
+                self.quiet_since.insert(id.clone(), signature.0);
                 self.read_to_end.remove(&id);
             }
         }
         let mut starts = Vec::new();
-        for (id, (pod, signature, has_log)) in &wanted {
-            if !has_log
-                || self.active.contains_key(id)
-                || self.read_to_end.get(id) == Some(signature)
-            {
-                continue;
+        // In the order the engine named them, so the first pods are read first under the cap.
+        for pod in &self.wanted {
+            for container in &pod.containers {
+                let id = (pod.uid.clone(), container.name.clone());
+                let (_, signature, has_log) = wanted[&id];
+                if !has_log
+                    || self.active.contains_key(&id)
+                    || self.read_to_end.get(&id) == Some(&signature)
+                    || self.active.len() >= MAX_READINGS
+                {
+                    continue;
+                }
+                let tail = self
+                    .quiet_since
+                    .get(&id)
+                    .is_some_and(|quiet| signature.0 <= *quiet)
+                    .then_some(RESUME_TAIL_LINES);
+                self.next_id += 1;
+                self.active.insert(id, (self.next_id, signature));
+                starts.push(Start {
+                    reading: self.next_id,
+                    pod: pod.clone(),
+                    container: container.name.clone(),
+                    signature,
+                    tail,
+                });
             }
-            let tail = self
-                .quiet_since
-                .get(id)
-                .is_some_and(|quiet| signature.0 <= *quiet)
-                .then_some(RESUME_TAIL_LINES);
-            starts.push((id.clone(), (*pod).clone(), *signature, tail));
         }
-        for (id, pod, signature, tail) in starts {
-            self.start(id, &pod, signature, tail);
-        }
+        (stops, starts)
     }
 
-    fn start(
-        &mut self,
-        id: ContainerId,
-        pod: &PodToFollow,
-        signature: Signature,
-        tail: Option<i64>,
-    ) {
-        self.next_id += 1;
-        let reading = self.next_id;
-        let template = LogLine {
-            namespace: pod.namespace.clone(),
-            pod: pod.name.clone(),
-            uid: pod.uid.clone(),
-            container: id.1.clone(),
-            instance: signature.0,
-            reading,
-            timestamp: None,
-            text: String::new(),
-            cut: false,
-        };
-        let api: Api<Pod> = Api::namespaced(self.client.clone(), &pod.namespace);
-        let params = LogParams {
-            container: Some(id.1.clone()),
-            follow: true,
-            timestamps: true,
-            tail_lines: tail,
-            ..Default::default()
-        };
-        let sender = self.sender.clone();
-        let task = self.tasks.spawn(async move {
-            let error = read(&api, &params, &template, &sender).await.err();
-            let _ = sender.send(LogEvent::Ended { reading, error });
-        });
-        self.active.insert(
-            id,
-            Reading {
-                id: reading,
-                signature,
-                task,
-            },
-        );
+    fn is_current(&self, line: &LogLine) -> bool {
+        self.active
+            .get(&(line.uid.clone(), line.container.clone()))
+            .is_some_and(|(id, _)| *id == line.reading)
     }
 
-    fn warning(&mut self, id: &ContainerId, err: &kube::Error) -> Option<String> {
-        let code = super::status_code(err);
-        // The container is between states (waiting to start, just restarted): read again when
-        // its state changes, without a word.
-        if code == Some(400) || code == Some(404) {
-            return None;
-        }
-        if !self.warned.insert(id.0.clone()) {
+    /// A reading ended: its container's state counts as read. The container it read, if the
+    /// reading was still running.
+    fn ended(&mut self, reading: u64) -> Option<ContainerId> {
+        let id = self
+            .active
+            .iter()
+            .find(|(_, (id, _))| *id == reading)
+            .map(|(id, _)| id.clone())?;
+        let (_, signature) = self.active.remove(&id)?;
+        self.read_to_end.insert(id.clone(), signature);
+        Some(id)
+    }
+
+    /// What to say about a failed reading: nothing while the container is between states
+    /// (waiting to start, just restarted: it is read again when its state changes), else one
+    /// warning per pod.
+    fn warning(&mut self, id: &ContainerId, code: Option<u16>, message: &str) -> Option<String> {
+        if code == Some(400) || code == Some(404) || !self.warned.insert(id.0.clone()) {
             return None;
         }
         let (namespace, pod) = self
@@ -226,12 +171,114 @@ impl LogFollowers {
             )
         } else {
             format!(
-                "cannot follow the log of Pod/{pod} -n {namespace} container {}: {}; continuing \
-                 without it",
-                id.1,
-                super::describe(err)
+                "cannot follow the log of Pod/{pod} -n {namespace} container {}: {message}; \
+                 continuing without it",
+                id.1
             )
         })
+    }
+}
+
+/// The readings of one run.
+pub struct LogFollowers {
+    client: kube::Client,
+    sender: UnboundedSender<LogEvent>,
+    tasks: JoinSet<()>,
+    handles: HashMap<u64, AbortHandle>,
+    readings: Readings,
+}
+
+impl LogFollowers {
+    /// Followers reading with `client` (long-lived requests: no read timeout) and sending to
+    /// `sender`.
+    pub fn new(client: kube::Client, sender: UnboundedSender<LogEvent>) -> Self {
+        LogFollowers {
+            client,
+            sender,
+            tasks: JoinSet::new(),
+            handles: HashMap::new(),
+            readings: Readings::default(),
+        }
+    }
+
+    /// Follows exactly these pods from now on: readings start for containers that have a log
+    /// in a state not yet read, and stop for pods no longer named.
+    pub fn follow(&mut self, pods: Vec<PodToFollow>) {
+        self.readings.wanted = pods;
+        self.reconcile();
+    }
+
+    /// Whether a line comes from a reading still wanted (a stopped reading may have lines in
+    /// flight, which are not shown).
+    pub fn is_current(&self, line: &LogLine) -> bool {
+        self.readings.is_current(line)
+    }
+
+    /// A reading ended; returns the warning to show, at most one per pod, when it failed.
+    pub fn ended(&mut self, reading: u64, error: Option<kube::Error>) -> Option<String> {
+        self.handles.remove(&reading);
+        let id = self.readings.ended(reading)?;
+        let warning = error.and_then(|err| {
+            self.readings
+                .warning(&id, super::status_code(&err), &super::describe(&err))
+        });
+        self.reconcile();
+        warning
+    }
+
+    /// Stops every reading; nothing is left running.
+    pub fn stop(&mut self) {
+        self.tasks.abort_all();
+        self.handles.clear();
+        self.readings.active.clear();
+    }
+
+    fn reconcile(&mut self) {
+        while self.tasks.try_join_next().is_some() {}
+        let (stops, starts) = self.readings.reconcile();
+        for reading in stops {
+            if let Some(handle) = self.handles.remove(&reading) {
+                handle.abort();
+            }
+        }
+        for start in starts {
+            self.start(start);
+        }
+    }
+
+    fn start(&mut self, start: Start) {
+        let Start {
+            reading,
+            pod,
+            container,
+            signature,
+            tail,
+        } = start;
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &pod.namespace);
+        let params = LogParams {
+            container: Some(container.clone()),
+            follow: true,
+            timestamps: true,
+            tail_lines: tail,
+            ..Default::default()
+        };
+        let template = LogLine {
+            namespace: pod.namespace,
+            pod: pod.name,
+            uid: pod.uid,
+            container,
+            instance: signature.0,
+            reading,
+            timestamp: None,
+            text: String::new(),
+            cut: false,
+        };
+        let sender = self.sender.clone();
+        let handle = self.tasks.spawn(async move {
+            let error = read(&api, &params, &template, &sender).await.err();
+            let _ = sender.send(LogEvent::Ended { reading, error });
+        });
+        self.handles.insert(reading, handle);
     }
 }
 
@@ -311,6 +358,122 @@ fn split_timestamp(line: &str) -> (Option<jiff::Timestamp>, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::logs::ContainerToFollow;
+
+    fn pod(name: &str, containers: &[(&str, i64, ContainerState)]) -> PodToFollow {
+        PodToFollow {
+            namespace: "shop".into(),
+            name: name.into(),
+            uid: format!("{name}-uid"),
+            containers: containers
+                .iter()
+                .map(|(name, restart_count, state)| ContainerToFollow {
+                    name: name.to_string(),
+                    restart_count: *restart_count,
+                    state: *state,
+                    ready: false,
+                })
+                .collect(),
+        }
+    }
+
+    /// (reading, container, instance, tail) of a start.
+    type Started = (u64, String, i64, Option<i64>);
+
+    fn follow(readings: &mut Readings, pods: Vec<PodToFollow>) -> (Vec<u64>, Vec<Started>) {
+        readings.wanted = pods;
+        let (stops, starts) = readings.reconcile();
+        let starts = starts
+            .into_iter()
+            .map(|s| (s.reading, s.container, s.signature.0, s.tail))
+            .collect();
+        (stops, starts)
+    }
+
+    use ContainerState::{Running, Terminated, Waiting};
+
+    #[test]
+    fn a_container_is_read_once_it_has_a_log_and_again_when_its_state_changes() {
+        let mut readings = Readings::default();
+        // Waiting for its image: nothing to read, no reading.
+        let (_, starts) = follow(&mut readings, vec![pod("web", &[("app", 0, Waiting)])]);
+        assert!(starts.is_empty());
+        let (_, starts) = follow(&mut readings, vec![pod("web", &[("app", 0, Running)])]);
+        assert_eq!(starts, [(1, "app".to_string(), 0, None)]);
+        // Still being read: the same state starts nothing.
+        let (_, starts) = follow(&mut readings, vec![pod("web", &[("app", 0, Running)])]);
+        assert!(starts.is_empty());
+        // It ended with the container; the terminated state is read to its end once more.
+        assert!(readings.ended(1).is_some());
+        let (_, starts) = follow(&mut readings, vec![pod("web", &[("app", 0, Terminated)])]);
+        assert_eq!(starts, [(2, "app".to_string(), 0, None)]);
+        readings.ended(2);
+        let (_, starts) = follow(&mut readings, vec![pod("web", &[("app", 0, Terminated)])]);
+        assert!(starts.is_empty(), "read to its end already");
+        // Restarted: the new instance.
+        let (_, starts) = follow(&mut readings, vec![pod("web", &[("app", 1, Running)])]);
+        assert_eq!(starts, [(3, "app".to_string(), 1, None)]);
+    }
+
+    #[test]
+    fn a_ready_pod_stops_and_resumes_from_the_tail_of_the_same_instance() {
+        let mut readings = Readings::default();
+        follow(&mut readings, vec![pod("web", &[("app", 2, Running)])]);
+        let (stops, _) = follow(&mut readings, Vec::new());
+        assert_eq!(stops, [1]);
+        let line = LogLine {
+            namespace: "shop".into(),
+            pod: "web".into(),
+            uid: "web-uid".into(),
+            container: "app".into(),
+            instance: 2,
+            reading: 1,
+            timestamp: None,
+            text: "late".into(),
+            cut: false,
+        };
+        assert!(!readings.is_current(&line), "lines in flight are not shown");
+        let (_, starts) = follow(&mut readings, vec![pod("web", &[("app", 2, Terminated)])]);
+        assert_eq!(starts, [(2, "app".to_string(), 2, Some(RESUME_TAIL_LINES))]);
+        readings.ended(2);
+        let (_, starts) = follow(&mut readings, vec![pod("web", &[("app", 3, Running)])]);
+        assert_eq!(starts, [(3, "app".to_string(), 3, None)]);
+    }
+
+    #[test]
+    fn readings_are_capped() {
+        let mut readings = Readings::default();
+        let pods: Vec<PodToFollow> = (0..40)
+            .map(|i| pod(&format!("web-{i}"), &[("app", 0, Running)]))
+            .collect();
+        let (_, starts) = follow(&mut readings, pods.clone());
+        assert_eq!(starts.len(), MAX_READINGS);
+        readings.ended(1);
+        let (_, starts) = follow(&mut readings, pods);
+        assert_eq!(starts.len(), 1);
+    }
+
+    #[test]
+    fn one_warning_per_pod_and_none_for_a_container_between_states() {
+        let mut readings = Readings {
+            wanted: vec![pod("web", &[("app", 0, Running), ("proxy", 0, Running)])],
+            ..Default::default()
+        };
+        let app = ("web-uid".to_string(), "app".to_string());
+        let proxy = ("web-uid".to_string(), "proxy".to_string());
+        assert_eq!(
+            readings.warning(&app, Some(400), "container is waiting to start"),
+            None
+        );
+        assert_eq!(
+            readings.warning(&app, Some(403), "forbidden").as_deref(),
+            Some(
+                "cannot read the logs of Pod/web -n shop: forbidden (needs get on pods/log); \
+                 continuing without them"
+            )
+        );
+        assert_eq!(readings.warning(&proxy, None, "connection reset"), None);
+    }
 
     #[test]
     fn the_kubelet_timestamp_is_split_from_the_text() {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use libtest_mimic::Trial;
 
 use crate::support::pods::{BUSYBOX, command};
-use crate::support::{TestContext, e2e};
+use crate::support::{TestContext, create, describe, e2e};
 
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -17,6 +17,10 @@ pub fn trials() -> Vec<Trial> {
         e2e(
             "logs_healthy_pod_is_not_followed_once_ready",
             healthy_pod_not_followed_once_ready,
+        ),
+        e2e(
+            "logs_watch_follows_a_labelled_crash_loop",
+            watch_follows_a_crash_loop,
         ),
     ]
 }
@@ -173,4 +177,64 @@ spec:
         run.text
     );
     assert!(!run.stderr.contains("warning:"), "{}", run.text);
+}
+
+async fn watch_follows_a_crash_loop(ctx: TestContext) {
+    // Deployed by someone else; `watch` only reads, the logs too.
+    let script = "echo 'worker: queue url missing' >&2; sleep 1; exit 1";
+    let manifest = format!(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+  labels: {{app: jobs}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app: jobs}}}}
+  template:
+    metadata: {{labels: {{app: jobs}}}}
+    spec:
+      containers:
+      - name: worker
+        image: {BUSYBOX}
+        command: {command}
+"#,
+        command = command(script)
+    );
+    create::<k8s_openapi::api::apps::v1::Deployment>(&ctx, &manifest).await;
+    let run = ctx.kstatus(
+        &[
+            "watch",
+            "-n",
+            &ctx.namespace,
+            "-l",
+            "app=jobs",
+            "--until",
+            "settled",
+            "--stabilization",
+            "3s",
+            "--timeout",
+            "90s",
+            "--progress",
+            "plain",
+            "--logs",
+        ],
+        None,
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", describe(&run));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let lines = log_lines(&stderr, "worker");
+    assert!(
+        lines.contains(&"worker: queue url missing"),
+        "{}",
+        describe(&run)
+    );
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains(" Pod/worker-")
+                && l.ends_with(" worker | worker: queue url missing")),
+        "{}",
+        describe(&run)
+    );
 }

@@ -204,6 +204,11 @@ pub struct TrackingArgs {
     /// How long a settled state must hold before it is the verdict (0 = the first settled state).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub stabilization: Duration,
+
+    /// Follow the logs of tracked pods (current revision) while they are not Ready or are
+    /// failing; plain lines `Pod/NAME CONTAINER | line`, the last few under the live table.
+    #[arg(long)]
+    pub logs: bool,
 }
 
 /// How results and progress are shown.

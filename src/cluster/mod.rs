@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod errors;
 pub mod inspect;
 pub mod secrets;
+pub mod logs;
 pub mod watch;
 
 pub use errors::{describe, status_code};

@@ -155,6 +155,7 @@ async fn apply(
         mode: Mode::Verdict,
         started,
         salt: options.fingerprint_salt.clone(),
+        logs: args.tracking.logs,
     };
     track::run(&connection, plan, output).await
 }

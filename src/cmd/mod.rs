@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod generate;
 pub mod secrets;
+pub mod logs;
 pub mod settings;
 pub mod track;
 pub mod watch;

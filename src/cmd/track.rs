@@ -13,6 +13,7 @@ use crate::cluster::client::Connection;
 use crate::cluster::discovery::Resource;
 use crate::cluster::inspect;
 use crate::cluster::watch::{self, WatchTarget, WatchUpdate};
+use crate::cmd::logs::PodLogs;
 use crate::engine::failure::log_to_show;
 use crate::engine::kinds;
 use crate::engine::{Change, Config, Moment, ObjectKey, Snapshot, Status, TrackedObject, Tracker};
@@ -84,6 +85,8 @@ pub struct TrackPlan {
     pub started: Instant,
     /// Salts the fingerprints that replace Secret payloads as the watches receive them.
     pub salt: Salt,
+    /// `--logs`: follow the logs of pods that are not Ready or are failing.
+    pub logs: bool,
 }
 
 /// Sleeps until the engine's next moment of interest (window end, deadline, grace), or for
@@ -126,6 +129,7 @@ pub async fn run(
     let targets = &plan.targets;
     let (sender, mut updates) = mpsc::unbounded_channel();
     let mut watches = watch::spawn(&connection.watch_client, targets, &plan.salt, sender);
+    let mut logs = PodLogs::new(connection, plan.logs);
     let mut forbidden: BTreeSet<usize> = BTreeSet::new();
     let mut listed: BTreeSet<usize> = BTreeSet::new();
     // Watches that failed and have not listed again: what they reported may be stale.
@@ -204,8 +208,12 @@ pub async fn run(
                     break End::Verdict;
                 }
             }
+            Some(event) = logs.next() => logs.handle(event, &mut output),
             _ = ticker.tick() => {
                 tracker.tick(now());
+                if changed {
+                    logs.follow(&tracker);
+                }
                 // Idle watching costs nothing: render after a change, for the live view's
                 // spinner, or once a second for the heartbeat.
                 if changed || output.is_live() || last_render.elapsed() >= IDLE_RENDER {
@@ -233,6 +241,7 @@ pub async fn run(
         }
     };
     watches.abort_all();
+    logs.stop(&mut output);
     output.stop_progress();
     let snapshot = tracker.snapshot(now());
     // Nothing to judge, whether looked at once or waited for: an absent application must not

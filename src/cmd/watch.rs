@@ -102,6 +102,7 @@ async fn watch(
         mode,
         started,
         salt: Salt::resolve(args.output.fingerprint_salt.as_deref()),
+        logs: args.tracking.logs,
     };
     track::run(&connection, plan, output).await
 }

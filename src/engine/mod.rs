@@ -41,6 +41,7 @@ pub mod children;
 pub mod failure;
 pub mod json;
 pub mod kinds;
+pub mod logs;
 pub mod model;
 pub mod rules;
 pub mod tracker;

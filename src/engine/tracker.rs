@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::children::{self, Store};
 use super::json;
 use super::kinds;
+use super::logs::{self, PodToFollow};
 use super::model::{
     ConnectionState, Detail, Moment, ObjectKey, ObjectStatus, Outcome, Status, Verdict,
 };
@@ -351,6 +352,17 @@ impl Tracker {
         related.sort();
         related.dedup();
         related
+    }
+
+    /// The pods whose logs `--logs` follows now: see [`logs::pods_to_follow`].
+    pub fn pods_to_follow(&self) -> Vec<PodToFollow> {
+        let ctx = Context::new(&self.store, &self.pods, &self.lasting_warnings);
+        let roots: Vec<&Value> = self
+            .tracked
+            .iter()
+            .filter_map(|t| self.store.get(&t.key))
+            .collect();
+        logs::pods_to_follow(&roots, &ctx)
     }
 
     /// The application roll-up.

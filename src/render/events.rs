@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::changes::{ChangeTracker, ConnectionChange};
+use super::pod_logs::ShownLine;
 use crate::engine::{ObjectKey, Snapshot};
 use crate::outcome::RunOutcome;
 
@@ -75,6 +76,23 @@ impl EventStream {
     }
 }
 
+/// One line of a followed container's log (`--logs`); `time` is when the container wrote it
+/// (the kubelet's timestamp), else when it was read.
+pub fn log_line(line: &ShownLine, time: &str) -> String {
+    let time = line
+        .timestamp
+        .map(|t| t.to_string())
+        .unwrap_or_else(|| time.to_string());
+    self::line(json!({
+        "type": "log",
+        "time": time,
+        "namespace": line.namespace,
+        "pod": line.pod,
+        "container": line.container,
+        "line": line.text,
+    }))
+}
+
 fn elapsed(snapshot: &Snapshot) -> f64 {
     seconds(snapshot.at.0)
 }
@@ -141,6 +159,23 @@ mod tests {
                 r#"{"elapsedSeconds":8.75,"outageSeconds":5.25,"state":"restored","time":"T3","type":"connection"}"#
             ]
         );
+    }
+
+    #[test]
+    fn a_log_line_is_one_event_stamped_when_the_container_wrote_it() {
+        let mut shown = ShownLine {
+            namespace: "shop".into(),
+            pod: "web-1".into(),
+            container: "app".into(),
+            timestamp: Some("2026-11-30T21:03:22.123456789Z".parse().unwrap()),
+            text: "listening on :8080".into(),
+        };
+        assert_eq!(
+            log_line(&shown, "T1"),
+            r#"{"container":"app","line":"listening on :8080","namespace":"shop","pod":"web-1","time":"2026-11-30T21:03:22.123456789Z","type":"log"}"#
+        );
+        shown.timestamp = None;
+        assert!(log_line(&shown, "T1").contains(r#""time":"T1""#));
     }
 
     #[test]

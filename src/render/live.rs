@@ -57,6 +57,25 @@ pub fn frame(snapshot: &Snapshot, theme: &Theme, width: u16, tick: usize) -> Str
     )
 }
 
+/// Log lines shown under the table (`--logs`).
+pub const LOG_TAIL: usize = 5;
+
+/// A frame with the last followed log lines under its table, each cut to the width (the lines
+/// are redacted before they come here, so a cut cannot split a value out of the redactor's
+/// reach).
+pub fn with_logs(frame: String, logs: &[String], theme: &Theme, width: u16) -> String {
+    if logs.is_empty() {
+        return frame;
+    }
+    let mut text = frame;
+    text.push_str(&format!("\n{}", theme.paint(theme.dim, "pod logs:")));
+    for line in &logs[logs.len().saturating_sub(LOG_TAIL)..] {
+        let line = console::truncate_str(line, usize::from(width.max(10)), "…");
+        text.push_str(&format!("\n{}", theme.paint(theme.dim, &line)));
+    }
+    text
+}
+
 /// A region of the terminal redrawn in place.
 pub struct LiveView {
     bar: ProgressBar,
@@ -170,6 +189,26 @@ mod tests {
              ConfigMap/settings  Success        Created\n\
              Deployment/web      ⠙ In progress  Waiting for rollout to finish: 1 of 3 updated replicas are\n                                   available..."
         );
+    }
+
+    #[test]
+    fn the_last_log_lines_show_under_the_table_cut_to_the_width() {
+        let logs: Vec<String> = (1..=7)
+            .map(|i| format!("Pod/web-1 app | line {i}"))
+            .chain(["Pod/web-1 app | a line far too long for a terminal thirty-six wide".into()])
+            .collect();
+        let text = with_logs("TABLE".into(), &logs, &Theme::plain(), 36);
+        assert_eq!(
+            text,
+            "TABLE\n\
+             pod logs:\n\
+             Pod/web-1 app | line 4\n\
+             Pod/web-1 app | line 5\n\
+             Pod/web-1 app | line 6\n\
+             Pod/web-1 app | line 7\n\
+             Pod/web-1 app | a line far too long…"
+        );
+        assert_eq!(with_logs("TABLE".into(), &[], &Theme::plain(), 36), "TABLE");
     }
 
     #[test]

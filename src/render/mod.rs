@@ -9,6 +9,7 @@ pub mod junit;
 pub mod lines;
 pub mod live;
 pub mod output;
+pub mod pod_logs;
 pub mod redact;
 pub mod report;
 pub mod secrets;

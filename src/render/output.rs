@@ -12,12 +12,14 @@ use super::card::{Failure, failure_card};
 use super::changes::ConnectionReport;
 use super::events::EventStream;
 use super::lines::PlainProgress;
-use super::live::LiveView;
+use super::live::{self, LiveView};
+use super::pod_logs::{Admitted, LogBook, ShownLine};
 use super::redact::{Redacting, Redactor};
 use super::settings::{EventsTo, Format, GitHubActions, OutputSettings, Progress, Stream};
 use super::table::{TableOptions, status_table};
 use super::theme::Theme;
 use super::{format_duration, github, junit, report, secrets};
+use crate::engine::logs::LogLine;
 use crate::engine::{ObjectKey, Snapshot, Status};
 use crate::error::Error;
 use crate::fingerprint::{Baseline, Fingerprints, Ledger};
@@ -40,6 +42,8 @@ pub struct Output {
     progress: ProgressSink,
     events: Option<EventLog>,
     results: ResultWriters,
+    /// What was shown of followed pod logs (`--logs`).
+    pod_logs: LogBook,
 }
 
 impl Output {
@@ -70,6 +74,7 @@ impl Output {
                 plain: PlainProgress::default(),
                 group,
                 group_open: false,
+                recent_logs: Vec::new(),
             },
             events,
             results: ResultWriters {
@@ -88,6 +93,7 @@ impl Output {
                 redactor,
                 secrets: Ledger::new(settings.fingerprint_salt),
             },
+            pod_logs: LogBook::default(),
         })
     }
 
@@ -157,6 +163,30 @@ impl Output {
         }
     }
 
+    /// A line of a followed container's log (`--logs`): redacted, then de-duplicated, cut and
+    /// counted against the limits; shown as progress and recorded in the event stream.
+    pub fn pod_log(&mut self, line: &LogLine) {
+        let redacted = self.results.redactor.redact(&line.text);
+        for admitted in self.pod_logs.admit(line, &redacted) {
+            match admitted {
+                Admitted::Line(shown) => {
+                    self.progress.log_line(&shown);
+                    if let Some(events) = &mut self.events {
+                        events.log(&shown);
+                    }
+                }
+                Admitted::Notice(notice) => self.progress.note(&notice),
+            }
+        }
+    }
+
+    /// At the end of following logs: how many lines the limits dropped.
+    pub fn pod_logs_summary(&mut self) {
+        for line in self.pod_logs.summary() {
+            self.progress.note(&line);
+        }
+    }
+
     /// Ends the live view (the terminal is left clean, cursor visible) and the log group.
     pub fn stop_progress(&mut self) {
         self.progress.stop();
@@ -206,6 +236,8 @@ struct ProgressSink {
     /// The title of the GitHub Actions log group plain progress goes into.
     group: Option<String>,
     group_open: bool,
+    /// The last followed log lines, for the live view.
+    recent_logs: Vec<String>,
 }
 
 impl ProgressSink {
@@ -221,6 +253,19 @@ impl ProgressSink {
         let theme = &self.theme;
         let line = format!("{} {line}", theme.paint(theme.progress, "warning:"));
         self.println(&line);
+    }
+
+    /// A followed log line: printed in plain progress, kept for the live view's tail.
+    fn log_line(&mut self, shown: &ShownLine) {
+        match self.mode {
+            Progress::Plain => self.note(&shown.plain()),
+            Progress::Live => {
+                self.recent_logs.push(shown.plain());
+                let excess = self.recent_logs.len().saturating_sub(live::LOG_TAIL);
+                self.recent_logs.drain(..excess);
+            }
+            Progress::Silent => {}
+        }
     }
 
     /// A line above the live view, or on its own.
@@ -242,7 +287,12 @@ impl ProgressSink {
                     let line = format!("{} {}\n", clock(), change.describe());
                     let _ = view.suspend(|| err.emit(&line));
                 }
-                let frame = view.next_frame(snapshot, &self.theme);
+                let frame = live::with_logs(
+                    view.next_frame(snapshot, &self.theme),
+                    &self.recent_logs,
+                    &self.theme,
+                    LiveView::width(),
+                );
                 view.show(&err.redactor().redact(&frame));
             }
             Progress::Plain => {
@@ -309,6 +359,12 @@ impl EventLog {
     ) {
         let line = secrets::event_line(object, keys, message, &timestamp());
         let _ = writeln!(self.sink, "{line}");
+        let _ = self.sink.flush();
+    }
+
+    fn log(&mut self, line: &ShownLine) {
+        let text = super::events::log_line(line, &timestamp());
+        let _ = writeln!(self.sink, "{text}");
         let _ = self.sink.flush();
     }
 

@@ -6,6 +6,7 @@
 mod apply;
 mod events;
 mod fingerprints;
+mod logs;
 mod smoke;
 mod support;
 mod watch;
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
     trials.extend(watch::trials());
     trials.extend(events::trials());
     trials.extend(fingerprints::trials());
+    trials.extend(logs::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

@@ -355,7 +355,7 @@ _kstatus() {
             return 0
             ;;
         kstatus__subcmd__watch)
-            opts="-l -f -R -A -o -n -v -h -V --selector --filename --recursive --all-namespaces --kind --once --until --timeout --stabilization --output --progress --junit --events --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
+            opts="-l -f -R -A -o -n -v -h -V --selector --by --filename --recursive --all-namespaces --kind --once --until --timeout --stabilization --output --progress --junit --events --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,6 +366,10 @@ _kstatus() {
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

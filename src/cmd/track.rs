@@ -69,6 +69,8 @@ pub enum Mode {
 pub struct Discover {
     pub kinds: Vec<(String, String)>,
     pub selector: Selector,
+    /// `watch --by LABEL`: each tracked object belongs to the application its LABEL names.
+    pub group_by: Option<String>,
 }
 
 pub struct TrackPlan {
@@ -145,6 +147,9 @@ pub async fn run(
                             && is_top_level(&object, &key, discover)
                         {
                             tracker.track(key, None);
+                        }
+                        if let Some(discover) = &plan.discover {
+                            join_application(&mut output, &tracker, discover, &object);
                         }
                         tracker.observe(Change::Modified(object), now());
                     }
@@ -313,6 +318,21 @@ fn is_top_level(object: &Value, key: &ObjectKey, discover: &Discover) -> bool {
                 .any(|o| o["controller"].as_bool() == Some(true))
         });
     selected && !controlled
+}
+
+/// `watch --by`: files a tracked object under the application its label names now (labels
+/// may change while watched). Children are not tracked: they count through their parent.
+fn join_application(output: &mut Output, tracker: &Tracker, discover: &Discover, object: &Value) {
+    let Some(label) = &discover.group_by else {
+        return;
+    };
+    if let (Some(key), Some(application)) = (
+        ObjectKey::of(object),
+        object["metadata"]["labels"][label.as_str()].as_str(),
+    ) && tracker.is_tracked(&key)
+    {
+        output.join_application(key, application.to_string());
+    }
 }
 
 /// A forbidden watch as a person reads it: the permission that is missing.

@@ -4,6 +4,7 @@
 //! stopped at the end if this run started it; set KSTATUS_E2E_KUBECONFIG to use another cluster.
 
 mod apply;
+mod dashboard;
 mod events;
 mod smoke;
 mod support;
@@ -17,6 +18,7 @@ fn main() -> ExitCode {
     trials.extend(apply::trials());
     trials.extend(watch::trials());
     trials.extend(events::trials());
+    trials.extend(dashboard::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

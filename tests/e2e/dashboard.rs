@@ -77,8 +77,32 @@ async fn deploy(ctx: &TestContext) {
     .await;
 }
 
-/// Waits (with kstatus itself) until both applications settled: the crash loop is visible.
+/// Waits (with kstatus itself) until `healthy` is in Success and `broken` settled in Error: the
+/// crash loop is visible.
 fn wait_for_the_crash_loop(ctx: &TestContext) {
+    let healthy = format!("{BY}=healthy");
+    let ready = ctx.kstatus(
+        &[
+            "watch",
+            "-n",
+            &ctx.namespace,
+            "--by",
+            BY,
+            "-l",
+            &healthy,
+            "--until",
+            "success",
+            "--stabilization",
+            "1s",
+            "--timeout",
+            "90s",
+            "--progress",
+            "none",
+        ],
+        None,
+    );
+    assert_eq!(ready.status.code(), Some(0), "{}", describe(&ready));
+    let broken = format!("{BY}=broken");
     let settled = ctx.kstatus(
         &[
             "watch",
@@ -86,6 +110,8 @@ fn wait_for_the_crash_loop(ctx: &TestContext) {
             &ctx.namespace,
             "--by",
             BY,
+            "-l",
+            &broken,
             "--until",
             "settled",
             "--stabilization",

@@ -271,9 +271,19 @@ async fn live_says_when_an_application_changes(ctx: TestContext) {
     deploy(&ctx).await;
     wait_for_the_crash_loop(&ctx);
     let mut watcher = Watcher::start(&ctx, &["-n", &ctx.namespace, "--by", BY]);
-    let first = watcher.expect(&["app broken -n", ": Error: Deployment/worker: "], LIVE);
-    assert!(first.contains("(exit 1)"), "{first}");
-    watcher.expect(&["app healthy -n", ": Success"], LIVE);
+    // The first lines come in the order the watches list the objects: either may be first, and
+    // either may pass through In progress while its children are listed.
+    let (mut broken, mut healthy) = (false, false);
+    while !(broken && healthy) {
+        let line = watcher.expect(&["app "], LIVE);
+        if line.contains("app broken -n") && line.contains("Error: Deployment/worker: ") {
+            assert!(line.contains("(exit 1)"), "{line}");
+            broken = true;
+        }
+        if line.contains("app healthy -n") && line.ends_with("Success") {
+            healthy = true;
+        }
+    }
 
     // The broken application is fixed: its rollout goes through and it turns Success.
     let patch = serde_json::json!({"spec": {"template": {"spec": {"containers": [

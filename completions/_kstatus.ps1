@@ -78,8 +78,9 @@ Register-ArgumentCompleter -Native -CommandName 'kstatus' -ScriptBlock {
             break
         }
         'kstatus;watch' {
-            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector, e.g. app=shop (required unless -f is given)')
-            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector, e.g. app=shop (required unless -f is given)')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector, e.g. app=shop (required unless -f or --by is given)')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector, e.g. app=shop (required unless -f or --by is given)')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Dashboard: group the objects carrying this label by its value and namespace, one row per application, e.g. app.kubernetes.io/instance')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Watch the objects named in these manifests without applying them (repeatable)')
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Watch the objects named in these manifests without applying them (repeatable)')
             [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Additional kinds to watch, e.g. certificates.cert-manager.io (repeatable)')

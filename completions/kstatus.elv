@@ -73,8 +73,9 @@ set edit:completion:arg-completer[kstatus] = {|@words|
             cand --version 'Print version'
         }
         &'kstatus;watch'= {
-            cand -l 'Label selector, e.g. app=shop (required unless -f is given)'
-            cand --selector 'Label selector, e.g. app=shop (required unless -f is given)'
+            cand -l 'Label selector, e.g. app=shop (required unless -f or --by is given)'
+            cand --selector 'Label selector, e.g. app=shop (required unless -f or --by is given)'
+            cand --by 'Dashboard: group the objects carrying this label by its value and namespace, one row per application, e.g. app.kubernetes.io/instance'
             cand -f 'Watch the objects named in these manifests without applying them (repeatable)'
             cand --filename 'Watch the objects named in these manifests without applying them (repeatable)'
             cand --kind 'Additional kinds to watch, e.g. certificates.cert-manager.io (repeatable)'

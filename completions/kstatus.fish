@@ -74,7 +74,8 @@ complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l logs -d 'Follo
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s v -l verbose -d 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s V -l version -d 'Print version'
-complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -s l -l selector -d 'Label selector, e.g. app=shop (required unless -f is given)' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -s l -l selector -d 'Label selector, e.g. app=shop (required unless -f or --by is given)' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l by -d 'Dashboard: group the objects carrying this label by its value and namespace, one row per application, e.g. app.kubernetes.io/instance' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -s f -l filename -d 'Watch the objects named in these manifests without applying them (repeatable)' -r -F
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l kind -d 'Additional kinds to watch, e.g. certificates.cert-manager.io (repeatable)' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l until -d 'Wait until the application reaches this state, then exit like `apply`' -r -f -a "success\t'Every object is in Success'

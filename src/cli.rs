@@ -154,14 +154,19 @@ impl ApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// Label selector, e.g. app=shop (required unless -f is given).
+    /// Label selector, e.g. app=shop (required unless -f or --by is given).
     #[arg(
         short = 'l',
         long,
         value_name = "SELECTOR",
-        required_unless_present = "filenames"
+        required_unless_present_any = ["filenames", "by"]
     )]
     pub selector: Option<String>,
+
+    /// Dashboard: group the objects carrying this label by its value and namespace, one row
+    /// per application, e.g. app.kubernetes.io/instance.
+    #[arg(long, value_name = "LABEL", conflicts_with = "filenames")]
+    pub by: Option<String>,
 
     /// Watch the objects named in these manifests without applying them (repeatable).
     #[arg(short = 'f', long = "filename", value_name = "PATH", value_hint = ValueHint::AnyPath)]
@@ -511,6 +516,20 @@ mod tests {
         assert!(Cli::try_parse_from(["kstatus", "watch"]).is_err());
         assert!(Cli::try_parse_from(["kstatus", "watch", "-l", "app=shop"]).is_ok());
         assert!(Cli::try_parse_from(["kstatus", "watch", "-f", "app.yaml"]).is_ok());
+    }
+
+    #[test]
+    fn watch_by_needs_no_selector_and_excludes_manifests() {
+        let by = "app.kubernetes.io/instance";
+        let parsed = Cli::try_parse_from(["kstatus", "watch", "-A", "--by", by, "--once"])
+            .expect("--by alone selects");
+        let Command::Watch(args) = parsed.command else {
+            panic!("watch parses as watch");
+        };
+        assert_eq!(args.by.as_deref(), Some(by));
+        assert!(args.selector.is_none());
+        assert!(Cli::try_parse_from(["kstatus", "watch", "--by", by, "-l", "env=prod"]).is_ok());
+        assert!(Cli::try_parse_from(["kstatus", "watch", "--by", by, "-f", "app.yaml"]).is_err());
     }
 
     #[test]

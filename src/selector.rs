@@ -45,6 +45,14 @@ impl Selector {
         })
     }
 
+    /// This selector and the label `key` existing (`watch --by KEY`): what `-l` would be with
+    /// `,KEY` appended, with `key` checked to be a label key and nothing more.
+    pub fn and_exists(mut self, key: &str) -> Result<Self, String> {
+        let key = valid_key(key).ok_or_else(|| format!("invalid label key {key:?}"))?;
+        self.requirements.push(Requirement::Exists(key));
+        Ok(self)
+    }
+
     /// Matches the labels of an object snapshot.
     pub fn matches_object(&self, object: &serde_json::Value) -> bool {
         let labels: BTreeMap<String, String> = object["metadata"]["labels"]
@@ -177,6 +185,25 @@ mod tests {
         legacy.insert("legacy".into(), "yes".into());
         assert!(!s.matches(&legacy));
         assert!(!s.matches(&labels(&[("env", "dev"), ("app.kubernetes.io/name", "x")])));
+    }
+
+    #[test]
+    fn and_exists_requires_the_label_besides_the_selector() {
+        let s = Selector::parse("env=prod")
+            .unwrap()
+            .and_exists("app.kubernetes.io/instance")
+            .unwrap();
+        assert!(s.matches(&labels(&[
+            ("env", "prod"),
+            ("app.kubernetes.io/instance", "shop")
+        ])));
+        assert!(!s.matches(&labels(&[("env", "prod")])));
+        assert!(!s.matches(&labels(&[
+            ("env", "dev"),
+            ("app.kubernetes.io/instance", "shop")
+        ])));
+        assert!(Selector::default().and_exists("app=shop").is_err());
+        assert!(Selector::default().and_exists("").is_err());
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub enum Mode {
 pub struct Discover {
     pub kinds: Vec<(String, String)>,
     pub selector: Selector,
+    /// `watch --by LABEL`: each tracked object belongs to the application its LABEL names.
+    pub group_by: Option<String>,
 }
 
 pub struct TrackPlan {
@@ -154,6 +156,9 @@ pub async fn run(
                             tracker.track(key, None);
                         }
                         secret_seen(&tracker, &object, &mut output);
+                        if let Some(discover) = &plan.discover {
+                            join_application(&mut output, &tracker, discover, &object);
+                        }
                         tracker.observe(Change::Modified(object), now());
                     }
                     WatchUpdate::Delete(object) => {
@@ -336,6 +341,21 @@ fn is_top_level(object: &Value, key: &ObjectKey, discover: &Discover) -> bool {
                 .any(|o| o["controller"].as_bool() == Some(true))
         });
     selected && !controlled
+}
+
+/// `watch --by`: files a tracked object under the application its label names now (labels
+/// may change while watched). Children are not tracked: they count through their parent.
+fn join_application(output: &mut Output, tracker: &Tracker, discover: &Discover, object: &Value) {
+    let Some(label) = &discover.group_by else {
+        return;
+    };
+    if let (Some(key), Some(application)) = (
+        ObjectKey::of(object),
+        object["metadata"]["labels"][label.as_str()].as_str(),
+    ) && tracker.is_tracked(&key)
+    {
+        output.join_application(key, application.to_string());
+    }
 }
 
 /// A forbidden watch as a person reads it: the permission that is missing.

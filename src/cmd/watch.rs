@@ -28,6 +28,14 @@ pub fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<RunOutcome, Error> {
         })?,
         None => Selector::default(),
     };
+    // `--by LABEL` selects the objects carrying LABEL, within -l when it is given too.
+    let selector = match &args.by {
+        Some(label) => selector.and_exists(label).map_err(|message| {
+            Error::usage(format!("--by {label}: {message}"))
+                .with_hint("name a label key, e.g. app.kubernetes.io/instance")
+        })?,
+        None => selector,
+    };
     let manifests = if args.filenames.is_empty() {
         None
     } else {
@@ -48,7 +56,10 @@ async fn watch(
 ) -> Result<RunOutcome, Error> {
     let started = Instant::now();
     let settings = super::settings::resolve("watch", global, &args.output);
-    let output = Output::new(settings, Redactor::default())?;
+    let mut output = Output::new(settings, Redactor::default())?;
+    if args.by.is_some() {
+        output.group_by_application();
+    }
     let connection = client::connect(&super::connect_options(global)).await?;
     let mut resolver = Resolver::new(connection.client.clone());
     let namespace = (!args.all_namespaces).then(|| connection.default_namespace.clone());
@@ -72,6 +83,7 @@ async fn watch(
                 Some(Discover {
                     kinds: pairs,
                     selector,
+                    group_by: args.by.clone(),
                 }),
             )
         }
@@ -92,7 +104,7 @@ async fn watch(
     let plan = TrackPlan {
         known,
         discover,
-        targets: track::watch_targets(&kinds, args.selector.as_deref()),
+        targets: track::watch_targets(&kinds, server_selector(args).as_deref()),
         config: Config {
             stabilization: args.tracking.stabilization,
             timeout,
@@ -105,6 +117,15 @@ async fn watch(
         logs: args.tracking.logs,
     };
     track::run(&connection, plan, output).await
+}
+
+/// The label selector the API server filters the watched kinds with: `-l`, and with `--by`
+/// the label's existence.
+fn server_selector(args: &WatchArgs) -> Option<String> {
+    match (args.selector.as_deref(), args.by.as_deref()) {
+        (Some(selector), Some(label)) => Some(format!("{selector},{label}")),
+        (selector, label) => selector.or(label).map(str::to_string),
+    }
 }
 
 /// The common kinds this server serves, plus the `--kind` extras.

@@ -37,6 +37,7 @@
 //! stabilization window; any status change restarts the window, and so does a lost connection
 //! (the window starts again when it is back).
 
+pub mod applications;
 pub mod children;
 pub mod failure;
 pub mod json;

@@ -100,6 +100,12 @@ impl LiveView {
         frame(snapshot, theme, Self::width(), self.tick)
     }
 
+    /// The spinner frame of the next redraw, for views other than the status table.
+    pub fn next_spinner(&mut self) -> char {
+        self.tick += 1;
+        SPINNER[self.tick % SPINNER.len()]
+    }
+
     /// Redraws the region with `text` (already redacted: it is cut to the terminal's height
     /// here, which must not cut a value out of the redactor's reach).
     pub fn show(&self, text: &str) {

@@ -3,6 +3,7 @@
 
 pub mod card;
 pub mod changes;
+pub mod dashboard;
 pub mod events;
 pub mod github;
 pub mod junit;

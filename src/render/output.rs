@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use super::card::{Failure, failure_card};
 use super::changes::ConnectionReport;
+use super::dashboard::{self, Dashboard};
 use super::events::EventStream;
 use super::lines::PlainProgress;
 use super::live::{self, LiveView};
@@ -19,6 +20,7 @@ use super::settings::{EventsTo, Format, GitHubActions, OutputSettings, Progress,
 use super::table::{TableOptions, status_table};
 use super::theme::Theme;
 use super::{format_duration, github, junit, report, secrets};
+use crate::engine::applications::Application;
 use crate::engine::logs::LogLine;
 use crate::engine::{ObjectKey, Snapshot, Status};
 use crate::error::Error;
@@ -44,6 +46,8 @@ pub struct Output {
     results: ResultWriters,
     /// What was shown of followed pod logs (`--logs`).
     pod_logs: LogBook,
+    /// `watch --by`: applications shown instead of objects.
+    dashboard: Option<Dashboard>,
 }
 
 impl Output {
@@ -92,9 +96,23 @@ impl Output {
                 out: Redacting::new(io::stdout(), redactor.clone()),
                 redactor,
                 secrets: Ledger::new(settings.fingerprint_salt),
+                applications: None,
             },
             pod_logs: LogBook::default(),
+            dashboard: None,
         })
+    }
+
+    /// `watch --by`: show applications rather than objects, in progress and in the results.
+    pub fn group_by_application(&mut self) {
+        self.dashboard = Some(Dashboard::default());
+    }
+
+    /// Files a tracked object under an application (`watch --by`).
+    pub fn join_application(&mut self, key: ObjectKey, application: String) {
+        if let Some(dashboard) = &mut self.dashboard {
+            dashboard.join(key, application);
+        }
     }
 
     /// Whether progress is the live terminal view (redrawn at every tick for its spinners).
@@ -115,7 +133,16 @@ impl Output {
     /// Shows the current state: redraws the live view, or prints plain lines for what changed;
     /// feeds the event stream.
     pub fn progress(&mut self, snapshot: &Snapshot) {
-        self.progress.show(snapshot);
+        if let Some(dashboard) = &mut self.dashboard {
+            let applications = dashboard.applications(snapshot);
+            self.progress
+                .show_applications(snapshot, &applications, &mut dashboard.lines);
+            if let Some(events) = &mut self.events {
+                events.record_applications(snapshot, &applications, dashboard);
+            }
+        } else {
+            self.progress.show(snapshot);
+        }
         if let Some(events) = &mut self.events {
             events.record(snapshot);
         }
@@ -195,6 +222,13 @@ impl Output {
     /// Prints the result and writes the reports.
     pub fn conclude(&mut self, end: &Conclusion<'_>) {
         self.progress.stop();
+        if let Some(dashboard) = &mut self.dashboard {
+            let applications = dashboard.applications(end.snapshot);
+            if let Some(events) = &mut self.events {
+                events.record_applications(end.snapshot, &applications, dashboard);
+            }
+            self.results.applications = Some(applications);
+        }
         let warnings = self.results.write(end, &mut self.progress.err);
         for warning in warnings {
             self.progress.warn(&warning);
@@ -311,6 +345,44 @@ impl ProgressSink {
         }
     }
 
+    /// `watch --by`: the dashboard instead of the objects.
+    fn show_applications(
+        &mut self,
+        snapshot: &Snapshot,
+        applications: &[Application],
+        lines: &mut dashboard::PlainLines,
+    ) {
+        match self.mode {
+            Progress::Live => {
+                let view = self.live.get_or_insert_with(LiveView::new);
+                let err = &mut self.err;
+                for change in self.live_connection.update(&snapshot.connection) {
+                    let line = format!("{} {}\n", clock(), change.describe());
+                    let _ = view.suspend(|| err.emit(&line));
+                }
+                let spinner = view.next_spinner();
+                let frame = dashboard::frame(
+                    snapshot,
+                    applications,
+                    &self.theme,
+                    LiveView::width(),
+                    spinner,
+                );
+                view.show(&err.redactor().redact(&frame));
+            }
+            Progress::Plain => {
+                self.open_group();
+                let text: String = lines
+                    .changes(snapshot, applications, &clock())
+                    .into_iter()
+                    .map(|line| format!("{line}\n"))
+                    .collect();
+                let _ = self.err.emit(&text);
+            }
+            Progress::Silent => {}
+        }
+    }
+
     fn stop(&mut self) {
         if let Some(view) = self.live.take() {
             view.finish();
@@ -368,6 +440,19 @@ impl EventLog {
         let _ = self.sink.flush();
     }
 
+    fn record_applications(
+        &mut self,
+        snapshot: &Snapshot,
+        applications: &[Application],
+        dashboard: &mut Dashboard,
+    ) {
+        let time = timestamp();
+        for line in dashboard::event_lines(&mut dashboard.events, snapshot, applications, &time) {
+            let _ = writeln!(self.sink, "{line}");
+        }
+        let _ = self.sink.flush();
+    }
+
     fn finish(&mut self, end: &Conclusion<'_>) {
         let time = timestamp();
         for line in self.stream.changes(end.snapshot, &time) {
@@ -398,6 +483,8 @@ struct ResultWriters {
     redactor: Redactor,
     /// The Secrets of the run and their fingerprints.
     secrets: Ledger,
+    /// `watch --by`: the applications, shown instead of the objects.
+    applications: Option<Vec<Application>>,
 }
 
 impl ResultWriters {
@@ -423,7 +510,15 @@ impl ResultWriters {
                     width,
                     spinner: None,
                 };
-                text.push_str(&status_table(&snapshot.objects, &theme, options));
+                match &self.applications {
+                    Some(applications) => text.push_str(&dashboard::application_table(
+                        applications,
+                        &theme,
+                        width,
+                        None,
+                    )),
+                    None => text.push_str(&status_table(&snapshot.objects, &theme, options)),
+                }
                 text.push('\n');
                 let fingerprints = secrets::table_block(snapshot, &self.secrets);
                 if !fingerprints.is_empty() {
@@ -439,6 +534,7 @@ impl ResultWriters {
             Format::Json | Format::Yaml => {
                 let mut report = report::build(snapshot, end.outcome, end.reason, end.failures);
                 secrets::add_to_report(&mut report, &self.secrets);
+                report.applications = self.applications.as_deref().map(report::applications);
                 let mut value = report::to_value(&report);
                 self.redactor.redact_json(&mut value);
                 text.push_str(&report::to_text(&value, self.format == Format::Yaml));
@@ -458,7 +554,16 @@ impl ResultWriters {
                 text.push('\n');
             }
             if let Some(path) = &github.step_summary {
-                let summary = github::step_summary(self.command, snapshot, end.outcome, end.reason);
+                let summary = match &self.applications {
+                    Some(applications) => dashboard::step_summary(
+                        self.command,
+                        snapshot,
+                        applications,
+                        end.outcome,
+                        end.reason,
+                    ),
+                    None => github::step_summary(self.command, snapshot, end.outcome, end.reason),
+                };
                 let appended = std::fs::OpenOptions::new()
                     .append(true)
                     .create(true)
@@ -478,8 +583,13 @@ impl ResultWriters {
             self.out.emit(&text)
         };
         if let Some(path) = &self.junit {
-            let system_out = secrets::junit_output(snapshot, &self.secrets);
-            let xml = junit::report_with_output(self.command, snapshot, end.failures, &system_out);
+            let xml = match &self.applications {
+                Some(applications) => dashboard::junit_report(self.command, snapshot, applications),
+                None => {
+                    let system_out = secrets::junit_output(snapshot, &self.secrets);
+                    junit::report_with_output(self.command, snapshot, end.failures, &system_out)
+                }
+            };
             let written = File::create(path)
                 .and_then(|file| Redacting::new(file, self.redactor.clone()).emit(&xml));
             if let Err(err) = written {

@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::card::{EventLine, Failure, LogTail, merge_repeats};
 use super::secrets::SecretReport;
 use super::table::message_of;
+use crate::engine::applications::Application;
 use crate::engine::{Chain, Snapshot, Status};
 use crate::fingerprint::SaltOrigin;
 use crate::outcome::RunOutcome;
@@ -25,6 +26,48 @@ pub struct Report {
     /// Whether Secret fingerprints used a random or a given salt (never the salt itself).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprint_salt: Option<SaltOrigin>,
+    /// `watch --by`: one entry per application, sorted by namespace then name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applications: Option<Vec<ApplicationReport>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationReport {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub status: Status,
+    pub objects: ApplicationCounts,
+    /// The worst object and its message; empty for an application in Success.
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationCounts {
+    pub success: usize,
+    pub in_progress: usize,
+    pub error: usize,
+    pub timed_out: usize,
+}
+
+/// The `applications[]` entries of a report.
+pub fn applications(applications: &[Application]) -> Vec<ApplicationReport> {
+    applications
+        .iter()
+        .map(|application| ApplicationReport {
+            name: application.name.clone(),
+            namespace: application.namespace.clone(),
+            status: application.status,
+            objects: ApplicationCounts {
+                success: application.counts.success,
+                in_progress: application.counts.in_progress,
+                error: application.counts.error,
+                timed_out: application.counts.timed_out,
+            },
+            message: super::dashboard::message(application),
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize)]
@@ -113,6 +156,7 @@ pub fn build(
         application: snapshot.application,
         objects,
         fingerprint_salt: None,
+        applications: None,
     }
 }
 
@@ -237,6 +281,40 @@ mod tests {
 }
 "#;
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn applications_are_reported_with_counts_and_the_worst_message() {
+        let snapshot = snapshot();
+        let application_of = snapshot
+            .objects
+            .iter()
+            .map(|o| (o.key.clone(), "shop".to_string()))
+            .collect();
+        let grouped = crate::engine::applications::group(&snapshot.objects, &application_of);
+        let mut report = build(&snapshot, RunOutcome::Error, "why", &[]);
+        report.applications = Some(applications(&grouped));
+        let value = to_value(&report);
+        let expected = r#"[
+  {
+    "message": "Deployment/web: 1/1 pods: CrashLoopBackOff (exit 1) in container \"web\"",
+    "name": "shop",
+    "namespace": "shop",
+    "objects": {
+      "error": 1,
+      "inProgress": 0,
+      "success": 1,
+      "timedOut": 0
+    },
+    "status": "Error"
+  }
+]"#;
+        assert_eq!(
+            serde_json::to_string_pretty(&value["applications"]).unwrap(),
+            expected
+        );
+        let without = to_value(&build(&snapshot, RunOutcome::Error, "why", &[]));
+        assert!(without.get("applications").is_none(), "only with --by");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! stopped at the end if this run started it; set KSTATUS_E2E_KUBECONFIG to use another cluster.
 
 mod apply;
+mod dashboard;
 mod events;
 mod fingerprints;
 mod logs;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
     trials.extend(events::trials());
     trials.extend(fingerprints::trials());
     trials.extend(logs::trials());
+    trials.extend(dashboard::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

@@ -168,14 +168,14 @@ async fn once_lists_exactly_the_app(ctx: TestContext) {
 }
 
 /// A running `kstatus watch` whose progress lines arrive on a channel.
-struct Watcher {
+pub(crate) struct Watcher {
     child: Child,
     lines: mpsc::Receiver<String>,
     seen: Vec<String>,
 }
 
 impl Watcher {
-    fn start(ctx: &TestContext, args: &[&str]) -> Watcher {
+    pub(crate) fn start(ctx: &TestContext, args: &[&str]) -> Watcher {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kstatus"))
             .arg("watch")
             .args(args)
@@ -203,7 +203,7 @@ impl Watcher {
     }
 
     /// Waits for a progress line containing every one of `parts`.
-    fn expect(&mut self, parts: &[&str], timeout: Duration) -> String {
+    pub(crate) fn expect(&mut self, parts: &[&str], timeout: Duration) -> String {
         let deadline = std::time::Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -223,7 +223,7 @@ impl Watcher {
     }
 
     /// Ctrl-C: the snapshot is printed and the exit is 130.
-    fn interrupt(mut self) -> String {
+    pub(crate) fn interrupt(mut self) -> String {
         Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
             .status()

@@ -12,3 +12,4 @@ pub mod plan;
 pub mod render;
 pub mod selector;
 pub mod ssa;
+pub mod steps;

@@ -106,11 +106,39 @@ enum End {
 /// How long `watch --once` waits for its watches to list what they see.
 const ONCE_SYNC_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Where tracking ended: what a run concludes from (`apply --steps` keeps one per step).
+pub struct Tracked {
+    pub snapshot: Snapshot,
+    pub outcome: RunOutcome,
+    pub reason: String,
+    pub failures: Vec<Failure>,
+    pub origins: Vec<(ObjectKey, Origin)>,
+}
+
 pub async fn run(
     connection: &Connection,
     plan: TrackPlan,
     mut output: Output,
 ) -> Result<RunOutcome, Error> {
+    let tracked = track(connection, &plan, &mut output).await?;
+    output.conclude(&Conclusion {
+        snapshot: &tracked.snapshot,
+        outcome: tracked.outcome,
+        reason: &tracked.reason,
+        failures: &tracked.failures,
+        origins: &tracked.origins,
+        steps: &[],
+    });
+    Ok(tracked.outcome)
+}
+
+/// Tracks the plan's objects until the run ends (verdict, snapshot or signal), showing
+/// progress; the conclusion is the caller's.
+pub async fn track(
+    connection: &Connection,
+    plan: &TrackPlan,
+    output: &mut Output,
+) -> Result<Tracked, Error> {
     let mut tracker = Tracker::new(plan.config.clone());
     let now = || Moment(plan.started.elapsed());
     for known in &plan.known {
@@ -247,14 +275,13 @@ pub async fn run(
         .iter()
         .filter_map(|f| Some((f.key.clone(), f.origin.clone()?)))
         .collect();
-    output.conclude(&Conclusion {
-        snapshot: &snapshot,
+    Ok(Tracked {
+        snapshot,
         outcome,
-        reason: &reason,
-        failures: &failures,
-        origins: &origins,
-    });
-    Ok(outcome)
+        reason,
+        failures,
+        origins,
+    })
 }
 
 /// The outcome and reason of a finished loop.

@@ -12,6 +12,7 @@ pub mod output;
 pub mod redact;
 pub mod report;
 pub mod settings;
+pub mod steps;
 pub mod table;
 pub mod theme;
 

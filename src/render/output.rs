@@ -15,6 +15,7 @@ use super::lines::PlainProgress;
 use super::live::LiveView;
 use super::redact::{Redacting, Redactor};
 use super::settings::{EventsTo, Format, GitHubActions, OutputSettings, Progress, Stream};
+use super::steps::{self as step_render, StepSection, StepsView};
 use super::table::{TableOptions, status_table};
 use super::theme::Theme;
 use super::{format_duration, github, junit, report};
@@ -31,6 +32,9 @@ pub struct Conclusion<'a> {
     pub failures: &'a [Failure],
     /// Manifest locations of the objects, for annotations and cards.
     pub origins: &'a [(ObjectKey, Origin)],
+    /// `apply --steps`: every step, in order (empty without steps); `snapshot` then holds the
+    /// objects of every step that ran.
+    pub steps: &'a [StepSection],
 }
 
 /// The outputs of one run: progress while it runs, the event stream, and the results at its
@@ -69,6 +73,7 @@ impl Output {
                 plain: PlainProgress::default(),
                 group,
                 group_open: false,
+                steps: None,
             },
             events,
             results: ResultWriters {
@@ -115,7 +120,63 @@ impl Output {
 
     /// Ends the live view (the terminal is left clean, cursor visible) and the log group.
     pub fn stop_progress(&mut self) {
+        if self.progress.steps.is_some() {
+            // A step's log group stays open for the line saying how the step ended.
+            self.progress.stop_live();
+            return;
+        }
         self.progress.stop();
+    }
+
+    /// `apply --steps`: step `index` (1-based) of `names` starts. Plain progress says so and
+    /// goes into the step's own GitHub Actions log group; the live view shows every step's
+    /// section; the event stream gets a `step` line.
+    pub fn start_step(&mut self, index: usize, names: &[String], elapsed: Duration) {
+        self.progress.stop();
+        // A new step tracks new objects: what the last step showed is not "gone".
+        self.progress.plain = PlainProgress::default();
+        if self.progress.group.is_some() {
+            self.progress.group = Some(format!(
+                "kstatus {} step {index}/{} {}",
+                self.results.command,
+                names.len(),
+                names[index - 1]
+            ));
+        }
+        let theme = self.progress.theme;
+        self.progress
+            .steps
+            .get_or_insert_with(StepsView::default)
+            .start(index, names, &theme);
+        self.note(&step_render::started_line(
+            index,
+            names.len(),
+            &names[index - 1],
+        ));
+        if let Some(events) = &mut self.events {
+            events.stream = EventStream::default();
+            events.step(&names[index - 1], index, names.len(), "started", elapsed);
+        }
+    }
+
+    /// `apply --steps`: a step reached its verdict (or was interrupted).
+    pub fn end_step(&mut self, section: &StepSection, elapsed: Duration) {
+        self.progress.stop_live();
+        if let Some(events) = &mut self.events {
+            events.record(&section.snapshot);
+            events.step(
+                &section.name,
+                section.index,
+                section.total,
+                section.label(),
+                elapsed,
+            );
+        }
+        let theme = self.progress.theme;
+        if let Some(view) = &mut self.progress.steps {
+            view.end(section, &theme, LiveView::width());
+        }
+        self.note(&step_render::ended_line(section));
     }
 
     /// Prints the result and writes the reports.
@@ -162,6 +223,8 @@ struct ProgressSink {
     /// The title of the GitHub Actions log group plain progress goes into.
     group: Option<String>,
     group_open: bool,
+    /// `apply --steps`: the sections around the running step in the live view.
+    steps: Option<StepsView>,
 }
 
 impl ProgressSink {
@@ -198,7 +261,10 @@ impl ProgressSink {
                     let line = format!("{} {}\n", clock(), change.describe());
                     let _ = view.suspend(|| err.emit(&line));
                 }
-                let frame = view.next_frame(snapshot, &self.theme);
+                let mut frame = view.next_frame(snapshot, &self.theme);
+                if let Some(steps) = &self.steps {
+                    frame = steps.frame(&frame);
+                }
                 view.show(&err.redactor().redact(&frame));
             }
             Progress::Plain => {
@@ -217,10 +283,14 @@ impl ProgressSink {
         }
     }
 
-    fn stop(&mut self) {
+    fn stop_live(&mut self) {
         if let Some(view) = self.live.take() {
             view.finish();
         }
+    }
+
+    fn stop(&mut self) {
+        self.stop_live();
         if std::mem::take(&mut self.group_open) {
             let _ = self.err.emit(&format!("{}\n", github::group_end()));
         }
@@ -257,9 +327,21 @@ impl EventLog {
         let _ = self.sink.flush();
     }
 
+    /// A `step` line: a step started or ended.
+    fn step(&mut self, name: &str, index: usize, total: usize, state: &str, elapsed: Duration) {
+        let line = step_render::event(name, index, total, state, &timestamp(), elapsed);
+        let _ = writeln!(self.sink, "{line}");
+        let _ = self.sink.flush();
+    }
+
     fn finish(&mut self, end: &Conclusion<'_>) {
         let time = timestamp();
-        for line in self.stream.changes(end.snapshot, &time) {
+        // With steps, each step's last changes were recorded when it ended.
+        let changes = match end.steps {
+            [] => self.stream.changes(end.snapshot, &time),
+            _ => Vec::new(),
+        };
+        for line in changes {
             let _ = writeln!(self.sink, "{line}");
         }
         let verdict = self
@@ -308,9 +390,19 @@ impl ResultWriters {
                     width,
                     spinner: None,
                 };
-                text.push_str(&status_table(&snapshot.objects, &theme, options));
-                text.push('\n');
-                for failure in end.failures {
+                if !end.steps.is_empty() {
+                    text.push_str(&step_render::final_tables(
+                        end.steps,
+                        end.origins,
+                        &theme,
+                        width,
+                    ));
+                    text.push('\n');
+                } else {
+                    text.push_str(&status_table(&snapshot.objects, &theme, options));
+                    text.push('\n');
+                }
+                for failure in end.failures.iter().filter(|_| end.steps.is_empty()) {
                     let origin = origin_of(end, &failure.object.key);
                     let card = failure_card(failure, origin, &theme, width);
                     text.push_str(&format!("\n{card}\n"));
@@ -318,7 +410,10 @@ impl ResultWriters {
                 text.push_str(&format!("\n{verdict_line}\n"));
             }
             Format::Json | Format::Yaml => {
-                let report = report::build(snapshot, end.outcome, end.reason, end.failures);
+                let mut report = report::build(snapshot, end.outcome, end.reason, end.failures);
+                if !end.steps.is_empty() {
+                    report.steps = Some(step_render::reports(end.steps));
+                }
                 let mut value = report::to_value(&report);
                 self.redactor.redact_json(&mut value);
                 text.push_str(&report::to_text(&value, self.format == Format::Yaml));
@@ -338,7 +433,16 @@ impl ResultWriters {
                 text.push('\n');
             }
             if let Some(path) = &github.step_summary {
-                let summary = github::step_summary(self.command, snapshot, end.outcome, end.reason);
+                let summary = match end.steps {
+                    [] => github::step_summary(self.command, snapshot, end.outcome, end.reason),
+                    steps => step_render::step_summary(
+                        self.command,
+                        steps,
+                        end.outcome,
+                        end.reason,
+                        snapshot.at.0,
+                    ),
+                };
                 let appended = std::fs::OpenOptions::new()
                     .append(true)
                     .create(true)
@@ -358,7 +462,10 @@ impl ResultWriters {
             self.out.emit(&text)
         };
         if let Some(path) = &self.junit {
-            let xml = junit::report(self.command, snapshot, end.failures);
+            let xml = match end.steps {
+                [] => junit::report(self.command, snapshot, end.failures),
+                steps => step_render::junit_report(steps),
+            };
             let written = File::create(path)
                 .and_then(|file| Redacting::new(file, self.redactor.clone()).emit(&xml));
             if let Err(err) = written {

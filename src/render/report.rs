@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::card::{EventLine, Failure, LogTail, merge_repeats};
+use super::steps::StepReport;
 use super::table::message_of;
 use crate::engine::{Chain, Snapshot, Status};
 use crate::outcome::RunOutcome;
@@ -20,6 +21,9 @@ pub struct Report {
     pub elapsed_seconds: f64,
     pub application: Status,
     pub objects: Vec<ObjectReport>,
+    /// `apply --steps`: one entry per step, in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps: Option<Vec<StepReport>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -103,6 +107,7 @@ pub fn build(
         elapsed_seconds: (snapshot.at.0.as_secs_f64() * 10.0).round() / 10.0,
         application: snapshot.application,
         objects,
+        steps: None,
     }
 }
 

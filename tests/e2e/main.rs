@@ -6,6 +6,7 @@
 mod apply;
 mod events;
 mod smoke;
+mod steps;
 mod support;
 mod watch;
 
@@ -17,6 +18,7 @@ fn main() -> ExitCode {
     trials.extend(apply::trials());
     trials.extend(watch::trials());
     trials.extend(events::trials());
+    trials.extend(steps::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

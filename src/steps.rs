@@ -204,6 +204,13 @@ mod tests {
     }
 
     #[test]
+    fn stdin_is_one_step_at_most() {
+        let inputs = [PathBuf::from("-"), PathBuf::from("-")];
+        let err = load(&inputs, false, &mut CONFIG.as_bytes()).unwrap_err();
+        assert_eq!(err.to_string(), "-: stdin (-) can be given only once");
+    }
+
+    #[test]
     fn an_empty_or_unreadable_step_fails_before_anything() {
         let dir = dir();
         let err = load(

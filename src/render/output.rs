@@ -263,7 +263,7 @@ impl ProgressSink {
                 }
                 let mut frame = view.next_frame(snapshot, &self.theme);
                 if let Some(steps) = &self.steps {
-                    frame = steps.frame(&frame);
+                    frame = steps.frame(&frame, LiveView::height());
                 }
                 view.show(&err.redactor().redact(&frame));
             }

@@ -194,9 +194,25 @@ impl StepsView {
     }
 
     /// The frame with every step's section; `frame` is the running step's own (header line
-    /// and table).
-    pub fn frame(&self, frame: &str) -> String {
-        let mut parts: Vec<String> = self.done.clone();
+    /// and table). When it would not fit in `height` lines, the steps that ended are shown by
+    /// their headings alone, so the running step stays in view.
+    pub fn frame(&self, frame: &str, height: usize) -> String {
+        let full = self.compose(frame, false);
+        if full.lines().count() <= height {
+            return full;
+        }
+        self.compose(frame, true)
+    }
+
+    fn compose(&self, frame: &str, headings_only: bool) -> String {
+        let mut parts: Vec<String> = self
+            .done
+            .iter()
+            .map(|section| match headings_only {
+                true => section.lines().next().unwrap_or_default().to_string(),
+                false => section.clone(),
+            })
+            .collect();
         match &self.current {
             Some(current) => parts.push(format!("{current}\n{frame}")),
             None => parts.push(frame.to_string()),
@@ -486,17 +502,24 @@ mod tests {
         let mut view = StepsView::default();
         view.start(1, &names, &theme);
         assert_eq!(
-            view.frame("⠋ application In progress\nTABLE"),
+            view.frame("⠋ application In progress\nTABLE", 40),
             "Step 1/3 01-db/ — In progress\n⠋ application In progress\nTABLE\n\
              Step 2/3 02-migrate.yaml — not started\nStep 3/3 03-app/ — not started"
         );
         view.end(&sections()[0], &theme, 100);
         view.start(2, &names, &theme);
         assert_eq!(
-            view.frame("FRAME"),
+            view.frame("FRAME", 40),
             "Step 1/3 01-db/ — Success (12.3s)\n\
              OBJECT          STATUS   MESSAGE\n\
              StatefulSet/db  Success  Ready: 1/1\n\
+             Step 2/3 02-migrate.yaml — In progress\nFRAME\n\
+             Step 3/3 03-app/ — not started"
+        );
+        // On a short terminal the ended steps shrink to their headings.
+        assert_eq!(
+            view.frame("FRAME", 5),
+            "Step 1/3 01-db/ — Success (12.3s)\n\
              Step 2/3 02-migrate.yaml — In progress\nFRAME\n\
              Step 3/3 03-app/ — not started"
         );

@@ -6,7 +6,9 @@ use std::time::Duration;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
+use kube::api::DeleteParams;
 use libtest_mimic::Trial;
 use serde_json::Value;
 
@@ -22,6 +24,10 @@ pub fn trials() -> Vec<Trial> {
         e2e(
             "steps_second_step_starts_after_the_first_succeeded",
             second_step_starts_after_the_first_succeeded,
+        ),
+        e2e(
+            "steps_crd_of_an_earlier_step_serves_the_kind_of_a_later_one",
+            crd_of_an_earlier_step_serves_a_later_one,
         ),
     ]
 }
@@ -305,4 +311,77 @@ spec:
         ],
         "{xml}"
     );
+}
+
+/// The kind of a CustomResourceDefinition applied by the first step is resolved once that step
+/// has applied it; the other way round is refused before anything is applied.
+async fn crd_of_an_earlier_step_serves_a_later_one(ctx: TestContext) {
+    let group = format!("widgets.{}.kstatus.dev", ctx.namespace);
+    let crd = format!(
+        r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.{group}
+spec:
+  group: {group}
+  scope: Namespaced
+  names: {{plural: widgets, singular: widget, kind: Widget}}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+"#
+    );
+    let widget = format!("apiVersion: {group}/v1\nkind: Widget\nmetadata:\n  name: first\n");
+    let crd_path = ctx.manifest("01-crd.yaml", &crd);
+    let widget_path = ctx.manifest("02-widget.yaml", &widget);
+    let run = |first: &std::path::Path, second: &std::path::Path| {
+        ctx.kstatus(
+            &[
+                "apply",
+                "--steps",
+                "-n",
+                &ctx.namespace,
+                "-f",
+                first.to_str().unwrap(),
+                "-f",
+                second.to_str().unwrap(),
+                "--stabilization",
+                "1s",
+                "--timeout",
+                "90s",
+            ],
+            None,
+        )
+    };
+
+    let backwards = run(&widget_path, &crd_path);
+    let text = describe(&backwards);
+    assert_eq!(backwards.status.code(), Some(2), "{text}");
+    assert!(
+        String::from_utf8_lossy(&backwards.stderr).contains("in a later step"),
+        "{text}"
+    );
+    let crds = Api::<CustomResourceDefinition>::all(ctx.client.clone());
+    assert!(
+        crds.get_opt(&format!("widgets.{group}"))
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing applied: {text}"
+    );
+
+    let output = run(&crd_path, &widget_path);
+    let _ = crds
+        .delete(&format!("widgets.{group}"), &DeleteParams::default())
+        .await;
+    let text = describe(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("— Success"), "{text}");
+    assert!(stdout.contains("Widget."), "{text}");
 }

@@ -359,7 +359,7 @@ fn forbidden_watch(target: &WatchTarget) -> String {
 }
 
 /// SIGINT and SIGTERM as they arrive.
-fn signal_stream() -> mpsc::UnboundedReceiver<Signal> {
+pub fn signal_stream() -> mpsc::UnboundedReceiver<Signal> {
     let (sender, receiver) = mpsc::unbounded_channel();
     let interrupt = sender.clone();
     tokio::spawn(async move {

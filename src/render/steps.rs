@@ -73,7 +73,8 @@ impl StepSection {
     }
 }
 
-fn title(index: usize, total: usize, name: &str) -> String {
+/// `step 2/3 02-migrate.yaml`
+pub fn title(index: usize, total: usize, name: &str) -> String {
     format!("step {index}/{total} {name}")
 }
 

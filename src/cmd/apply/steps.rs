@@ -17,13 +17,13 @@ use crate::cluster::apply::ApplyOptions;
 use crate::cluster::client::Connection;
 use crate::cluster::discovery::Resolver;
 use crate::cmd::track::{self, KnownObject, Mode, TrackPlan};
-use crate::engine::{Config, ObjectKey};
+use crate::engine::{Config, Moment, ObjectKey};
 use crate::error::Error;
 use crate::manifest::Manifest;
-use crate::outcome::RunOutcome;
+use crate::outcome::{RunOutcome, Signal};
 use crate::plan;
 use crate::render::output::{Conclusion, Output};
-use crate::render::steps::StepSection;
+use crate::render::steps::{self as step_render, StepSection};
 use crate::steps::{self, Step};
 
 /// What every step shares.
@@ -39,20 +39,17 @@ pub(super) struct StepRun<'r, 'm> {
     pub started: Instant,
 }
 
-pub(super) async fn run(run: StepRun<'_, '_>, mut output: Output) -> Result<RunOutcome, Error> {
+pub(super) async fn run(mut run: StepRun<'_, '_>, mut output: Output) -> Result<RunOutcome, Error> {
     let StepRun {
-        global,
         args,
-        connection,
-        resolver,
-        planned,
         manifests,
         steps,
         options,
         started,
+        ..
     } = run;
-    let unresolved: Vec<usize> = (0..planned.len())
-        .filter(|&i| planned[i].resource.is_none())
+    let unresolved: Vec<usize> = (0..run.planned.len())
+        .filter(|&i| run.planned[i].resource.is_none())
         .collect();
     let problems = steps::defined_too_late(manifests, steps, &unresolved);
     if !problems.is_empty() {
@@ -62,48 +59,35 @@ pub(super) async fn run(run: StepRun<'_, '_>, mut output: Output) -> Result<RunO
     let names: Vec<String> = steps.iter().map(|s| s.name.clone()).collect();
     let total = steps.len();
     let mut sections: Vec<StepSection> = Vec::new();
-    let mut last = None;
+    let mut last_snapshot = None;
     for (i, step) in steps.iter().enumerate() {
         let index = i + 1;
         let step_started = started.elapsed();
         output.start_step(index, &names, step_started);
 
-        let local = &manifests[step.range.clone()];
-        let (first, rest) = plan::apply_phases(local);
-        let global_index = |local: Vec<usize>| -> Vec<usize> {
-            local.into_iter().map(|j| j + step.range.start).collect()
+        // Once a step has been tracked, Ctrl-C no longer ends the process by itself: the
+        // apply of the next step listens for it, as tracking does.
+        let mut signals = track::signal_stream();
+        let applying = run.apply_step(step, &mut output);
+        let mut applied = tokio::select! {
+            applied = applying => applied?,
+            signal = signals.recv() => {
+                let outcome = RunOutcome::Interrupted(signal.unwrap_or(Signal::Interrupt));
+                if options.dry_run {
+                    output.note(&format!("{}: server dry run interrupted", step_render::title(index, total, &step.name)));
+                    return Ok(outcome);
+                }
+                let section = StepSection {
+                    outcome: Some(outcome),
+                    reason: signal.unwrap_or(Signal::Interrupt).stopped_by().to_string(),
+                    elapsed: started.elapsed().saturating_sub(step_started),
+                    ..StepSection::not_started(&step.name, index, total, String::new(), Vec::new())
+                };
+                output.end_step(&section, started.elapsed());
+                sections.push(section);
+                break;
+            }
         };
-        let (first, rest) = (global_index(first), global_index(rest));
-        let mut applied: HashMap<usize, Value> = HashMap::new();
-        apply_batch(
-            connection,
-            planned,
-            &first,
-            options,
-            &mut output,
-            &mut applied,
-        )
-        .await?;
-        if !options.dry_run {
-            wait_for_crds(connection, manifests, &first, &mut output).await?;
-        }
-        resolve_deferred(
-            resolver,
-            &mut planned[step.range.clone()],
-            connection,
-            global,
-            options.dry_run,
-        )
-        .await?;
-        apply_batch(
-            connection,
-            planned,
-            &rest,
-            options,
-            &mut output,
-            &mut applied,
-        )
-        .await?;
         if options.dry_run {
             continue;
         }
@@ -112,11 +96,11 @@ pub(super) async fn run(run: StepRun<'_, '_>, mut output: Output) -> Result<RunO
         let mut kinds = Vec::new();
         for j in step.range.clone() {
             let object = applied.remove(&j).expect("every object was applied");
-            let resource = planned[j]
+            let resource = run.planned[j]
                 .resource
                 .clone()
                 .expect("every object was resolved");
-            kinds.push((resource, planned[j].namespace.clone()));
+            kinds.push((resource, run.planned[j].namespace.clone()));
             known.extend(KnownObject::applied(object, manifests[j].origin.clone()));
         }
         let plan = TrackPlan {
@@ -133,7 +117,7 @@ pub(super) async fn run(run: StepRun<'_, '_>, mut output: Output) -> Result<RunO
             mode: Mode::Verdict,
             started,
         };
-        let tracked = track::track(connection, &plan, &mut output).await?;
+        let tracked = track::track(run.connection, &plan, &mut output).await?;
         let section = StepSection {
             name: step.name.clone(),
             index,
@@ -147,9 +131,8 @@ pub(super) async fn run(run: StepRun<'_, '_>, mut output: Output) -> Result<RunO
         };
         output.end_step(&section, started.elapsed());
         sections.push(section);
-        let succeeded = tracked.outcome == RunOutcome::Success;
-        last = Some(tracked);
-        if !succeeded {
+        last_snapshot = Some(tracked.snapshot);
+        if tracked.outcome != RunOutcome::Success {
             break;
         }
     }
@@ -163,11 +146,13 @@ pub(super) async fn run(run: StepRun<'_, '_>, mut output: Output) -> Result<RunO
         return Ok(RunOutcome::Success);
     }
 
-    let last = last.expect("at least one step ran");
-    let deciding = sections.last().expect("at least one step ran");
-    let (outcome, reason) = match last.outcome {
+    let deciding = sections.last().expect("at least one step ran").clone();
+    let (outcome, reason) = match deciding.outcome.expect("a step that ran") {
         RunOutcome::Success => (RunOutcome::Success, format!("all {total} steps succeeded")),
-        outcome => (outcome, format!("{}: {}", deciding.title(), last.reason)),
+        outcome => (
+            outcome,
+            format!("{}: {}", deciding.title(), deciding.reason),
+        ),
     };
     let why_not_started = format!("{} did not succeed ({})", deciding.title(), outcome.words());
     for (i, step) in steps.iter().enumerate().skip(sections.len()) {
@@ -179,7 +164,7 @@ pub(super) async fn run(run: StepRun<'_, '_>, mut output: Output) -> Result<RunO
                 ObjectKey::new(
                     manifest.group(),
                     manifest.kind(),
-                    planned[j].namespace.as_deref(),
+                    run.planned[j].namespace.as_deref(),
                     manifest.name(),
                 )
             })
@@ -194,7 +179,11 @@ pub(super) async fn run(run: StepRun<'_, '_>, mut output: Output) -> Result<RunO
     }
 
     let ran = sections.iter().filter(|s| s.outcome.is_some());
-    let mut snapshot = last.snapshot.clone();
+    // The last step tracked says how the run looked at its end, but the deciding step's status
+    // is the run's (In progress for a step interrupted while it was being applied).
+    let mut snapshot = last_snapshot.unwrap_or_else(|| deciding.snapshot.clone());
+    snapshot.at = Moment(started.elapsed());
+    snapshot.application = deciding.snapshot.application;
     snapshot.objects = ran
         .clone()
         .flat_map(|s| s.snapshot.objects.iter().cloned())
@@ -202,7 +191,7 @@ pub(super) async fn run(run: StepRun<'_, '_>, mut output: Output) -> Result<RunO
     let failures: Vec<_> = ran.flat_map(|s| s.failures.iter().cloned()).collect();
     let origins: Vec<(ObjectKey, crate::manifest::Origin)> = manifests
         .iter()
-        .zip(planned.iter())
+        .zip(run.planned.iter())
         .map(|(manifest, entry)| {
             let key = ObjectKey::new(
                 manifest.group(),
@@ -222,4 +211,53 @@ pub(super) async fn run(run: StepRun<'_, '_>, mut output: Output) -> Result<RunO
         steps: &sections,
     });
     Ok(outcome)
+}
+
+impl StepRun<'_, '_> {
+    /// Applies one step as a whole run is applied: Namespaces and CRDs first (CRDs awaited
+    /// until Established, the kinds they define resolved), then the rest. Returns what the
+    /// server returned for each object, by index into the run's manifests.
+    async fn apply_step(
+        &mut self,
+        step: &Step,
+        output: &mut Output,
+    ) -> Result<HashMap<usize, Value>, Error> {
+        let (first, rest) = plan::apply_phases(&self.manifests[step.range.clone()]);
+        let in_run = |local: Vec<usize>| -> Vec<usize> {
+            local.into_iter().map(|j| j + step.range.start).collect()
+        };
+        let (first, rest) = (in_run(first), in_run(rest));
+        let (connection, options) = (self.connection, self.options);
+        let mut applied: HashMap<usize, Value> = HashMap::new();
+        apply_batch(
+            connection,
+            self.planned,
+            &first,
+            options,
+            output,
+            &mut applied,
+        )
+        .await?;
+        if !options.dry_run {
+            wait_for_crds(connection, self.manifests, &first, output).await?;
+        }
+        resolve_deferred(
+            self.resolver,
+            &mut self.planned[step.range.clone()],
+            connection,
+            self.global,
+            options.dry_run,
+        )
+        .await?;
+        apply_batch(
+            connection,
+            self.planned,
+            &rest,
+            options,
+            output,
+            &mut applied,
+        )
+        .await?;
+        Ok(applied)
+    }
 }

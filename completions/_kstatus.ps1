@@ -67,6 +67,7 @@ Register-ArgumentCompleter -Native -CommandName 'kstatus' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on the terminal (NO_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured)')
             [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Recurse into subdirectories of directories given with -f')
             [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Recurse into subdirectories of directories given with -f')
+            [CompletionResult]::new('--steps', '--steps', [CompletionResultType]::ParameterName, 'Apply each -f as one step, in order: a step is applied only once the previous one reached Success; an Error or the timeout ends the run')
             [CompletionResult]::new('--force-conflicts', '--force-conflicts', [CompletionResultType]::ParameterName, 'Take ownership of fields another field manager owns instead of failing with a conflict')
             [CompletionResult]::new('--logs', '--logs', [CompletionResultType]::ParameterName, 'Follow the logs of tracked pods (current revision) while they are not Ready or are failing; plain lines `Pod/NAME CONTAINER | line`, the last few under the live table')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)')

@@ -63,6 +63,7 @@ set edit:completion:arg-completer[kstatus] = {|@words|
             cand --color 'When to use colour on the terminal (NO_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured)'
             cand -R 'Recurse into subdirectories of directories given with -f'
             cand --recursive 'Recurse into subdirectories of directories given with -f'
+            cand --steps 'Apply each -f as one step, in order: a step is applied only once the previous one reached Success; an Error or the timeout ends the run'
             cand --force-conflicts 'Take ownership of fields another field manager owns instead of failing with a conflict'
             cand --logs 'Follow the logs of tracked pods (current revision) while they are not Ready or are failing; plain lines `Pod/NAME CONTAINER | line`, the last few under the live table'
             cand -v 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'

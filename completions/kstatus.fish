@@ -69,6 +69,7 @@ complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l color -d 'When
 always\t''
 never\t''"
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s R -l recursive -d 'Recurse into subdirectories of directories given with -f'
+complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l steps -d 'Apply each -f as one step, in order: a step is applied only once the previous one reached Success; an Error or the timeout ends the run'
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l force-conflicts -d 'Take ownership of fields another field manager owns instead of failing with a conflict'
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l logs -d 'Follow the logs of tracked pods (current revision) while they are not Ready or are failing; plain lines `Pod/NAME CONTAINER | line`, the last few under the live table'
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s v -l verbose -d 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'

@@ -99,6 +99,11 @@ pub struct ApplyArgs {
     #[arg(short = 'R', long)]
     pub recursive: bool,
 
+    /// Apply each -f as one step, in order: a step is applied only once the previous one
+    /// reached Success; an Error or the timeout ends the run.
+    #[arg(long)]
+    pub steps: bool,
+
     /// Field manager name for server-side apply.
     #[arg(long, value_name = "NAME", default_value = "kstatus")]
     pub field_manager: String,

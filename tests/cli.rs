@@ -516,3 +516,63 @@ fn the_fingerprint_salt_is_documented_and_its_value_never_shown() {
         .code(2)
         .stderr(contains("--fingerprint-salt"));
 }
+
+#[test]
+fn apply_help_documents_steps() {
+    kstatus()
+        .args(["apply", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("--steps"))
+        .stdout(contains("Apply each -f as one step, in order"));
+}
+
+/// An object in two steps is refused before anything is applied, naming both places; no
+/// cluster is configured, so the run could not have got further.
+#[test]
+fn apply_steps_refuses_an_object_in_two_steps_before_connecting() {
+    let dir = std::env::temp_dir().join(format!("kstatus-cli-steps-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("01-db")).unwrap();
+    let config =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n";
+    std::fs::write(dir.join("01-db/config.yaml"), config).unwrap();
+    std::fs::write(dir.join("02-app.yaml"), config).unwrap();
+    kstatus()
+        .current_dir(&dir)
+        .args([
+            "apply",
+            "--steps",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-f",
+            "01-db/",
+            "-f",
+            "02-app.yaml",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "02-app.yaml:1 (document 1): ConfigMap/settings is also defined at \
+             01-db/config.yaml:1 (document 1)",
+        ))
+        .stderr(contains("nothing was applied"))
+        .stderr(predicates::prelude::PredicateBooleanExt::not(contains(
+            "kubeconfig",
+        )));
+    // Without --steps the same input is one set, and the duplicate is found once the cluster
+    // says where the objects go: here, the missing kubeconfig stops the run first.
+    kstatus()
+        .current_dir(&dir)
+        .args([
+            "apply",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-f",
+            "01-db/",
+            "-f",
+            "02-app.yaml",
+        ])
+        .assert()
+        .stderr(contains("cannot read kubeconfig"));
+    let _ = std::fs::remove_dir_all(dir);
+}

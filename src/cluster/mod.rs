@@ -7,8 +7,8 @@ pub mod client;
 pub mod discovery;
 pub mod errors;
 pub mod inspect;
-pub mod secrets;
 pub mod logs;
+pub mod secrets;
 pub mod watch;
 
 pub use errors::{describe, status_code};

@@ -1,5 +1,7 @@
 //! `kstatus apply`: load, validate, order, server-side apply, track, stabilize, report.
 
+mod steps;
+
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -21,6 +23,7 @@ use crate::outcome::RunOutcome;
 use crate::plan::{self, InputCrds, Namespaces};
 use crate::render::output::Output;
 use crate::render::redact::Redactor;
+use crate::steps::Step;
 
 /// Requests in flight at once while applying: enough to hide round trips, few enough not to
 /// trip API priority and fairness on small clusters.
@@ -32,28 +35,46 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Ended {
     let input = read_input(args);
     // What to hide is known with the manifests: their Secret values and --redact.
     let mut secrets = args.redact.clone();
-    if let Ok((_, manifests)) = &input {
+    if let Ok((_, manifests, _)) = &input {
         secrets.extend(manifest::secret_values(manifests));
     }
     let redactor = Redactor::new(secrets);
-    let result = input.and_then(|(adopt, manifests)| {
-        super::block_on(apply(global, args, adopt, manifests, redactor.clone()))?
+    let result = input.and_then(|(adopt, manifests, steps)| {
+        super::block_on(apply(
+            global,
+            args,
+            adopt,
+            manifests,
+            steps,
+            redactor.clone(),
+        ))?
     });
     Ended { result, redactor }
 }
 
-/// The adopted managers and the manifests: everything is read and validated before any request
-/// is sent.
-fn read_input(args: &ApplyArgs) -> Result<(Vec<String>, Vec<Manifest>), Error> {
+/// The adopted managers, the manifests and the steps (none without --steps).
+type Input = (Vec<String>, Vec<Manifest>, Vec<Step>);
+
+/// The adopted managers, the manifests and, with --steps, the steps: everything is read and
+/// validated before any request is sent.
+fn read_input(args: &ApplyArgs) -> Result<Input, Error> {
     let adopt = args.adopted_managers().map_err(|message| {
         Error::usage(message).with_hint("e.g. --adopt kubectl-client-side-apply --adopt helm")
     })?;
+    if args.steps {
+        let (manifests, steps) = crate::steps::load(
+            &args.filenames,
+            args.recursive,
+            &mut std::io::stdin().lock(),
+        )?;
+        return Ok((adopt, manifests, steps));
+    }
     let manifests = manifest::load(
         &args.filenames,
         args.recursive,
         &mut std::io::stdin().lock(),
     )?;
-    Ok((adopt, manifests))
+    Ok((adopt, manifests, Vec::new()))
 }
 
 /// A manifest with everything needed to apply and track it.
@@ -68,6 +89,7 @@ async fn apply(
     args: &ApplyArgs,
     adopt: Vec<String>,
     manifests: Vec<Manifest>,
+    steps: Vec<Step>,
     redactor: Redactor,
 ) -> Result<RunOutcome, Error> {
     let started = Instant::now();
@@ -85,6 +107,20 @@ async fn apply(
         concurrency: APPLY_CONCURRENCY,
         fingerprint_salt: Salt::resolve(args.output.fingerprint_salt.as_deref()),
     };
+    if !steps.is_empty() {
+        let run = steps::StepRun {
+            global,
+            args,
+            connection: &connection,
+            resolver: &mut resolver,
+            planned: &mut planned,
+            manifests: &manifests,
+            steps: &steps,
+            options: &options,
+            started,
+        };
+        return steps::run(run, output).await;
+    }
 
     // Phase 1: Namespaces and CRDs, so that what lives in them can apply.
     let (first_indexes, rest) = plan::apply_phases(&manifests);

@@ -3,8 +3,8 @@
 
 pub mod apply;
 pub mod generate;
-pub mod secrets;
 pub mod logs;
+pub mod secrets;
 pub mod settings;
 pub mod track;
 pub mod watch;

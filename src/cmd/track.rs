@@ -114,11 +114,39 @@ enum End {
 /// How long `watch --once` waits for its watches to list what they see.
 const ONCE_SYNC_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Where tracking ended: what a run concludes from (`apply --steps` keeps one per step).
+pub struct Tracked {
+    pub snapshot: Snapshot,
+    pub outcome: RunOutcome,
+    pub reason: String,
+    pub failures: Vec<Failure>,
+    pub origins: Vec<(ObjectKey, Origin)>,
+}
+
 pub async fn run(
     connection: &Connection,
     plan: TrackPlan,
     mut output: Output,
 ) -> Result<RunOutcome, Error> {
+    let tracked = track(connection, &plan, &mut output).await?;
+    output.conclude(&Conclusion {
+        snapshot: &tracked.snapshot,
+        outcome: tracked.outcome,
+        reason: &tracked.reason,
+        failures: &tracked.failures,
+        origins: &tracked.origins,
+        steps: &[],
+    });
+    Ok(tracked.outcome)
+}
+
+/// Tracks the plan's objects until the run ends (verdict, snapshot or signal), showing
+/// progress; the conclusion is the caller's.
+pub async fn track(
+    connection: &Connection,
+    plan: &TrackPlan,
+    output: &mut Output,
+) -> Result<Tracked, Error> {
     let mut tracker = Tracker::new(plan.config.clone());
     let now = || Moment(plan.started.elapsed());
     for known in &plan.known {
@@ -155,9 +183,9 @@ pub async fn run(
                         {
                             tracker.track(key, None);
                         }
-                        secret_seen(&tracker, &object, &mut output);
+                        secret_seen(&tracker, &object, output);
                         if let Some(discover) = &plan.discover {
-                            join_application(&mut output, &tracker, discover, &object);
+                            join_application(output, &tracker, discover, &object);
                         }
                         tracker.observe(Change::Modified(object), now());
                     }
@@ -213,7 +241,7 @@ pub async fn run(
                     break End::Verdict;
                 }
             }
-            Some(event) = logs.next() => logs.handle(event, &mut output),
+            Some(event) = logs.next() => logs.handle(event, output),
             _ = ticker.tick() => {
                 tracker.tick(now());
                 if changed {
@@ -246,7 +274,7 @@ pub async fn run(
         }
     };
     watches.abort_all();
-    logs.stop(&mut output);
+    logs.stop(output);
     output.stop_progress();
     let snapshot = tracker.snapshot(now());
     // Nothing to judge, whether looked at once or waited for: an absent application must not
@@ -265,14 +293,13 @@ pub async fn run(
         .iter()
         .filter_map(|f| Some((f.key.clone(), f.origin.clone()?)))
         .collect();
-    output.conclude(&Conclusion {
-        snapshot: &snapshot,
+    Ok(Tracked {
+        snapshot,
         outcome,
-        reason: &reason,
-        failures: &failures,
-        origins: &origins,
-    });
-    Ok(outcome)
+        reason,
+        failures,
+        origins,
+    })
 }
 
 /// A tracked Secret's fingerprints, as a watch reports them, to the output (which says when
@@ -375,7 +402,7 @@ fn forbidden_watch(target: &WatchTarget) -> String {
 }
 
 /// SIGINT and SIGTERM as they arrive.
-fn signal_stream() -> mpsc::UnboundedReceiver<Signal> {
+pub fn signal_stream() -> mpsc::UnboundedReceiver<Signal> {
     let (sender, receiver) = mpsc::unbounded_channel();
     let interrupt = sender.clone();
     tokio::spawn(async move {

@@ -5,7 +5,7 @@ use super::card::{Failure, failure_card};
 use super::object_name;
 use super::table::message_of;
 use super::theme::Theme;
-use crate::engine::{ObjectKey, Snapshot, Status};
+use crate::engine::{ObjectKey, Snapshot, Status, TrackedObject};
 
 /// The report for one run of `kstatus <command>`.
 pub fn report(command: &str, snapshot: &Snapshot, failures: &[Failure]) -> String {
@@ -34,16 +34,23 @@ pub fn report_with_output(
         "  <testsuite name=\"kstatus {}\" tests=\"{total}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\" time=\"{seconds:.3}\">\n",
         escape(command)
     ));
-    for object in &snapshot.objects {
-        let name = match &object.key.namespace {
-            Some(ns) => format!("{ns}/{}", object_name(&object.key)),
-            None => object_name(&object.key),
-        };
-        let classname = if object.key.group.is_empty() {
-            object.key.kind.clone()
-        } else {
-            format!("{}.{}", object.key.kind, object.key.group)
-        };
+    out.push_str(&testcases(&snapshot.objects, failures, system_out, seconds));
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// One test case per object, a failure for each not in Success; `system_out` per object where
+/// it has one (a Secret's fingerprints).
+pub(super) fn testcases(
+    objects: &[TrackedObject],
+    failures: &[Failure],
+    system_out: &[(ObjectKey, String)],
+    seconds: f64,
+) -> String {
+    let mut out = String::new();
+    for object in objects {
+        let name = case_name(&object.key);
+        let classname = classname(&object.key);
         let attributes = format!(
             "classname=\"{}\" name=\"{}\" time=\"{seconds:.3}\"",
             escape(&classname),
@@ -81,8 +88,24 @@ pub fn report_with_output(
             escape(&body)
         ));
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+/// `shop/Deployment/web`
+pub(super) fn case_name(key: &ObjectKey) -> String {
+    match &key.namespace {
+        Some(ns) => format!("{ns}/{}", object_name(key)),
+        None => object_name(key),
+    }
+}
+
+/// `Deployment.apps`
+pub(super) fn classname(key: &ObjectKey) -> String {
+    if key.group.is_empty() {
+        key.kind.clone()
+    } else {
+        format!("{}.{}", key.kind, key.group)
+    }
 }
 
 pub(super) fn escape(text: &str) -> String {

@@ -94,6 +94,11 @@ impl LiveView {
         console_width().unwrap_or(100)
     }
 
+    /// Lines a frame can have without scrolling (what `show` keeps).
+    pub fn height() -> usize {
+        console_rows().unwrap_or(40).saturating_sub(2).max(5) as usize
+    }
+
     /// The next frame for the current state, its spinners one step on.
     pub fn next_frame(&mut self, snapshot: &Snapshot, theme: &Theme) -> String {
         self.tick += 1;
@@ -110,7 +115,7 @@ impl LiveView {
     /// here, which must not cut a value out of the redactor's reach).
     pub fn show(&self, text: &str) {
         // Keep the frame shorter than the terminal so redraws never scroll.
-        let rows = console_rows().unwrap_or(40).saturating_sub(2).max(5) as usize;
+        let rows = Self::height();
         let mut lines: Vec<&str> = text.lines().collect();
         let hidden = lines.len().saturating_sub(rows);
         let more;

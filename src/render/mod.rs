@@ -15,6 +15,7 @@ pub mod redact;
 pub mod report;
 pub mod secrets;
 pub mod settings;
+pub mod steps;
 pub mod table;
 pub mod theme;
 

@@ -17,6 +17,7 @@ use super::live::{self, LiveView};
 use super::pod_logs::{Admitted, LogBook, ShownLine};
 use super::redact::{Redacting, Redactor};
 use super::settings::{EventsTo, Format, GitHubActions, OutputSettings, Progress, Stream};
+use super::steps::{self as step_render, StepSection, StepsView};
 use super::table::{TableOptions, status_table};
 use super::theme::Theme;
 use super::{format_duration, github, junit, report, secrets};
@@ -36,6 +37,9 @@ pub struct Conclusion<'a> {
     pub failures: &'a [Failure],
     /// Manifest locations of the objects, for annotations and cards.
     pub origins: &'a [(ObjectKey, Origin)],
+    /// `apply --steps`: every step, in order (empty without steps); `snapshot` then holds the
+    /// objects of every step that ran.
+    pub steps: &'a [StepSection],
 }
 
 /// The outputs of one run: progress while it runs, the event stream, and the results at its
@@ -79,6 +83,7 @@ impl Output {
                 group,
                 group_open: false,
                 recent_logs: Vec::new(),
+                steps: None,
             },
             events,
             results: ResultWriters {
@@ -216,7 +221,63 @@ impl Output {
 
     /// Ends the live view (the terminal is left clean, cursor visible) and the log group.
     pub fn stop_progress(&mut self) {
+        if self.progress.steps.is_some() {
+            // A step's log group stays open for the line saying how the step ended.
+            self.progress.stop_live();
+            return;
+        }
         self.progress.stop();
+    }
+
+    /// `apply --steps`: step `index` (1-based) of `names` starts. Plain progress says so and
+    /// goes into the step's own GitHub Actions log group; the live view shows every step's
+    /// section; the event stream gets a `step` line.
+    pub fn start_step(&mut self, index: usize, names: &[String], elapsed: Duration) {
+        self.progress.stop();
+        // A new step tracks new objects: what the last step showed is not "gone".
+        self.progress.plain = PlainProgress::default();
+        if self.progress.group.is_some() {
+            self.progress.group = Some(format!(
+                "kstatus {} step {index}/{} {}",
+                self.results.command,
+                names.len(),
+                names[index - 1]
+            ));
+        }
+        let theme = self.progress.theme;
+        self.progress
+            .steps
+            .get_or_insert_with(StepsView::default)
+            .start(index, names, &theme);
+        self.note(&step_render::started_line(
+            index,
+            names.len(),
+            &names[index - 1],
+        ));
+        if let Some(events) = &mut self.events {
+            events.stream = EventStream::default();
+            events.step(&names[index - 1], index, names.len(), "started", elapsed);
+        }
+    }
+
+    /// `apply --steps`: a step reached its verdict (or was interrupted).
+    pub fn end_step(&mut self, section: &StepSection, elapsed: Duration) {
+        self.progress.stop_live();
+        if let Some(events) = &mut self.events {
+            events.record(&section.snapshot);
+            events.step(
+                &section.name,
+                section.index,
+                section.total,
+                section.label(),
+                elapsed,
+            );
+        }
+        let theme = self.progress.theme;
+        if let Some(view) = &mut self.progress.steps {
+            view.end(section, &theme, LiveView::width());
+        }
+        self.note(&step_render::ended_line(section));
     }
 
     /// Prints the result and writes the reports.
@@ -272,6 +333,8 @@ struct ProgressSink {
     group_open: bool,
     /// The last followed log lines, for the live view.
     recent_logs: Vec<String>,
+    /// `apply --steps`: the sections around the running step in the live view.
+    steps: Option<StepsView>,
 }
 
 impl ProgressSink {
@@ -321,12 +384,15 @@ impl ProgressSink {
                     let line = format!("{} {}\n", clock(), change.describe());
                     let _ = view.suspend(|| err.emit(&line));
                 }
-                let frame = live::with_logs(
+                let mut frame = live::with_logs(
                     view.next_frame(snapshot, &self.theme),
                     &self.recent_logs,
                     &self.theme,
                     LiveView::width(),
                 );
+                if let Some(steps) = &self.steps {
+                    frame = steps.frame(&frame, LiveView::height());
+                }
                 view.show(&err.redactor().redact(&frame));
             }
             Progress::Plain => {
@@ -383,10 +449,14 @@ impl ProgressSink {
         }
     }
 
-    fn stop(&mut self) {
+    fn stop_live(&mut self) {
         if let Some(view) = self.live.take() {
             view.finish();
         }
+    }
+
+    fn stop(&mut self) {
+        self.stop_live();
         if std::mem::take(&mut self.group_open) {
             let _ = self.err.emit(&format!("{}\n", github::group_end()));
         }
@@ -434,6 +504,13 @@ impl EventLog {
         let _ = self.sink.flush();
     }
 
+    /// A `step` line: a step started or ended.
+    fn step(&mut self, name: &str, index: usize, total: usize, state: &str, elapsed: Duration) {
+        let line = step_render::event(name, index, total, state, &timestamp(), elapsed);
+        let _ = writeln!(self.sink, "{line}");
+        let _ = self.sink.flush();
+    }
+
     fn log(&mut self, line: &ShownLine) {
         let text = super::events::log_line(line, &timestamp());
         let _ = writeln!(self.sink, "{text}");
@@ -455,7 +532,12 @@ impl EventLog {
 
     fn finish(&mut self, end: &Conclusion<'_>) {
         let time = timestamp();
-        for line in self.stream.changes(end.snapshot, &time) {
+        // With steps, each step's last changes were recorded when it ended.
+        let changes = match end.steps {
+            [] => self.stream.changes(end.snapshot, &time),
+            _ => Vec::new(),
+        };
+        for line in changes {
             let _ = writeln!(self.sink, "{line}");
         }
         let verdict = self
@@ -511,6 +593,12 @@ impl ResultWriters {
                     spinner: None,
                 };
                 match &self.applications {
+                    _ if !end.steps.is_empty() => text.push_str(&step_render::final_tables(
+                        end.steps,
+                        end.origins,
+                        &theme,
+                        width,
+                    )),
                     Some(applications) => text.push_str(&dashboard::application_table(
                         applications,
                         &theme,
@@ -524,7 +612,8 @@ impl ResultWriters {
                 if !fingerprints.is_empty() {
                     text.push_str(&format!("\n{fingerprints}"));
                 }
-                for failure in end.failures {
+                // With steps, each failure card is in its step's section.
+                for failure in end.failures.iter().filter(|_| end.steps.is_empty()) {
                     let origin = origin_of(end, &failure.object.key);
                     let card = failure_card(failure, origin, &theme, width);
                     text.push_str(&format!("\n{card}\n"));
@@ -535,6 +624,9 @@ impl ResultWriters {
                 let mut report = report::build(snapshot, end.outcome, end.reason, end.failures);
                 secrets::add_to_report(&mut report, &self.secrets);
                 report.applications = self.applications.as_deref().map(report::applications);
+                if !end.steps.is_empty() {
+                    report.steps = Some(step_render::reports(end.steps));
+                }
                 let mut value = report::to_value(&report);
                 self.redactor.redact_json(&mut value);
                 text.push_str(&report::to_text(&value, self.format == Format::Yaml));
@@ -554,15 +646,24 @@ impl ResultWriters {
                 text.push('\n');
             }
             if let Some(path) = &github.step_summary {
-                let summary = match &self.applications {
-                    Some(applications) => dashboard::step_summary(
+                let summary = match (&self.applications, end.steps) {
+                    (_, []) if self.applications.is_none() => {
+                        github::step_summary(self.command, snapshot, end.outcome, end.reason)
+                    }
+                    (Some(applications), _) => dashboard::step_summary(
                         self.command,
                         snapshot,
                         applications,
                         end.outcome,
                         end.reason,
                     ),
-                    None => github::step_summary(self.command, snapshot, end.outcome, end.reason),
+                    (None, steps) => step_render::step_summary(
+                        self.command,
+                        steps,
+                        end.outcome,
+                        end.reason,
+                        snapshot.at.0,
+                    ),
                 };
                 let appended = std::fs::OpenOptions::new()
                     .append(true)
@@ -583,11 +684,17 @@ impl ResultWriters {
             self.out.emit(&text)
         };
         if let Some(path) = &self.junit {
-            let xml = match &self.applications {
-                Some(applications) => dashboard::junit_report(self.command, snapshot, applications),
-                None => {
+            let xml = match (&self.applications, end.steps) {
+                (Some(applications), _) => {
+                    dashboard::junit_report(self.command, snapshot, applications)
+                }
+                (None, []) => {
                     let system_out = secrets::junit_output(snapshot, &self.secrets);
                     junit::report_with_output(self.command, snapshot, end.failures, &system_out)
+                }
+                (None, steps) => {
+                    let system_out = secrets::junit_output(snapshot, &self.secrets);
+                    step_render::junit_report(steps, &system_out)
                 }
             };
             let written = File::create(path)

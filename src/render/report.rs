@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::card::{EventLine, Failure, LogTail, merge_repeats};
 use super::secrets::SecretReport;
+use super::steps::StepReport;
 use super::table::message_of;
 use crate::engine::applications::Application;
 use crate::engine::{Chain, Snapshot, Status};
@@ -29,6 +30,9 @@ pub struct Report {
     /// `watch --by`: one entry per application, sorted by namespace then name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applications: Option<Vec<ApplicationReport>>,
+    /// `apply --steps`: one entry per step, in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps: Option<Vec<StepReport>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -157,6 +161,7 @@ pub fn build(
         objects,
         fingerprint_salt: None,
         applications: None,
+        steps: None,
     }
 }
 

@@ -9,6 +9,7 @@ mod events;
 mod fingerprints;
 mod logs;
 mod smoke;
+mod steps;
 mod support;
 mod watch;
 
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
     trials.extend(fingerprints::trials());
     trials.extend(logs::trials());
     trials.extend(dashboard::trials());
+    trials.extend(steps::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

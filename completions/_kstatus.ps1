@@ -85,6 +85,7 @@ Register-ArgumentCompleter -Native -CommandName 'kstatus' -ScriptBlock {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Watch the objects named in these manifests without applying them (repeatable)')
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Watch the objects named in these manifests without applying them (repeatable)')
             [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Additional kinds to watch, e.g. certificates.cert-manager.io (repeatable)')
+            [CompletionResult]::new('--redact', '--redact', [CompletionResultType]::ParameterName, 'Extra value to redact from everything kstatus prints (repeatable)')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Wait until the application reaches this state, then exit like `apply`')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this long; objects still in progress become Timed out (0 = no limit)')
             [CompletionResult]::new('--stabilization', '--stabilization', [CompletionResultType]::ParameterName, 'How long a settled state must hold before it is the verdict (0 = the first settled state)')

@@ -359,7 +359,7 @@ _kstatus() {
             return 0
             ;;
         kstatus__subcmd__watch)
-            opts="-l -f -R -A -o -n -v -h -V --selector --by --filename --recursive --all-namespaces --kind --once --until --timeout --stabilization --logs --output --progress --junit --events --fingerprint-salt --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
+            opts="-l -f -R -A -o -n -v -h -V --selector --by --filename --recursive --all-namespaces --kind --redact --once --until --timeout --stabilization --logs --output --progress --junit --events --fingerprint-salt --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -386,6 +386,10 @@ _kstatus() {
                     return 0
                     ;;
                 --kind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redact)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -80,6 +80,7 @@ set edit:completion:arg-completer[kstatus] = {|@words|
             cand -f 'Watch the objects named in these manifests without applying them (repeatable)'
             cand --filename 'Watch the objects named in these manifests without applying them (repeatable)'
             cand --kind 'Additional kinds to watch, e.g. certificates.cert-manager.io (repeatable)'
+            cand --redact 'Extra value to redact from everything kstatus prints (repeatable)'
             cand --until 'Wait until the application reaches this state, then exit like `apply`'
             cand --timeout 'Give up after this long; objects still in progress become Timed out (0 = no limit)'
             cand --stabilization 'How long a settled state must hold before it is the verdict (0 = the first settled state)'

@@ -79,6 +79,7 @@ complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -s l -l selector 
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l by -d 'Dashboard: group the objects carrying this label by its value and namespace, one row per application, e.g. app.kubernetes.io/instance' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -s f -l filename -d 'Watch the objects named in these manifests without applying them (repeatable)' -r -F
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l kind -d 'Additional kinds to watch, e.g. certificates.cert-manager.io (repeatable)' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l redact -d 'Extra value to redact from everything kstatus prints (repeatable)' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l until -d 'Wait until the application reaches this state, then exit like `apply`' -r -f -a "success\t'Every object is in Success'
 settled\t'The application is stable in Success or in Error'"
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l timeout -d 'Give up after this long; objects still in progress become Timed out (0 = no limit)' -r

@@ -189,6 +189,10 @@ pub struct WatchArgs {
     #[arg(long = "kind", value_name = "KIND")]
     pub kinds: Vec<String>,
 
+    /// Extra value to redact from everything kstatus prints (repeatable).
+    #[arg(long, value_name = "VALUE")]
+    pub redact: Vec<String>,
+
     /// Print one snapshot and exit with the application status (0 Success, 1 Error, 3 In progress).
     #[arg(long, conflicts_with = "until")]
     pub once: bool,

@@ -39,12 +39,26 @@ impl SaltOrigin {
     }
 }
 
+/// Where the values a run fingerprints are handed over so that output can hide them (the
+/// run's redactor): a Secret read from the cluster, by a watch or before an apply, may hold
+/// values no manifest of the run carries (an old password a crashing pod still prints).
+pub type ValueSink = Arc<dyn Fn(Vec<String>) + Send + Sync>;
+
 /// The salt of one run. Its bytes are never printed: `Debug` shows only where it came from.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Salt {
     bytes: Arc<[u8]>,
     origin: SaltOrigin,
+    values: Option<ValueSink>,
 }
+
+impl PartialEq for Salt {
+    fn eq(&self, other: &Salt) -> bool {
+        self.bytes == other.bytes && self.origin == other.origin
+    }
+}
+
+impl Eq for Salt {}
 
 impl fmt::Debug for Salt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -65,6 +79,7 @@ impl Salt {
         Salt {
             bytes: text.as_bytes().into(),
             origin: SaltOrigin::Given,
+            values: None,
         }
     }
 
@@ -78,7 +93,37 @@ impl Salt {
         Salt {
             bytes: bytes.as_slice().into(),
             origin: SaltOrigin::Random,
+            values: None,
         }
+    }
+
+    /// The same salt, handing every value it fingerprints through [`Salt::fingerprint_all`]
+    /// to `sink`.
+    #[must_use]
+    pub fn with_value_sink(mut self, sink: ValueSink) -> Salt {
+        self.values = Some(sink);
+        self
+    }
+
+    /// The fingerprint of each (key, value), the values handed to the sink in one batch.
+    pub fn fingerprint_all(
+        &self,
+        values: impl IntoIterator<Item = (String, Vec<u8>)>,
+    ) -> Fingerprints {
+        let mut fingerprints = Fingerprints::new();
+        let mut texts = Vec::new();
+        for (key, value) in values {
+            fingerprints.insert(key, self.fingerprint(&value));
+            if let Ok(text) = String::from_utf8(value) {
+                texts.push(text);
+            }
+        }
+        if let Some(sink) = &self.values
+            && !texts.is_empty()
+        {
+            sink(texts);
+        }
+        fingerprints
     }
 
     pub fn origin(&self) -> SaltOrigin {
@@ -114,7 +159,8 @@ pub fn of_secret(object: &Value, salt: &Salt) -> Option<Fingerprints> {
     if !is_secret(object) {
         return None;
     }
-    let mut fingerprints = Fingerprints::new();
+    // Keyed, so a stringData value replaces the data value of its key.
+    let mut values: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     if let Some(data) = object.get("data").and_then(Value::as_object) {
         for (key, value) in data {
             let encoded = value.as_str().unwrap_or_default();
@@ -125,16 +171,16 @@ pub fn of_secret(object: &Value, salt: &Salt) -> Option<Fingerprints> {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(compact)
                 .unwrap_or_else(|_| encoded.as_bytes().to_vec());
-            fingerprints.insert(key.clone(), salt.fingerprint(&bytes));
+            values.insert(key.clone(), bytes);
         }
     }
     if let Some(data) = object.get("stringData").and_then(Value::as_object) {
         for (key, value) in data {
             let text = value.as_str().unwrap_or_default();
-            fingerprints.insert(key.clone(), salt.fingerprint(text.as_bytes()));
+            values.insert(key.clone(), text.as_bytes().to_vec());
         }
     }
-    Some(fingerprints)
+    Some(salt.fingerprint_all(values))
 }
 
 /// Replaces a Secret's payload by its fingerprints, where objects arrive from the cluster:
@@ -533,6 +579,27 @@ mod tests {
         let mut config_map = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}});
         replace_payload(&mut config_map, &salt);
         assert_eq!(config_map["data"]["a"], "b");
+    }
+
+    #[test]
+    fn the_values_fingerprinted_on_arrival_go_to_the_sink_in_one_batch() {
+        let received: Arc<std::sync::Mutex<Vec<Vec<String>>>> = Arc::default();
+        let sink = Arc::clone(&received);
+        let salt = Salt::given("s").with_value_sink(Arc::new(move |values| {
+            sink.lock().unwrap().push(values);
+        }));
+        let mut secret = json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "shop"},
+            "data": {"password": "aHVudGVyMg=="}, "stringData": {"token": "t0k3n"}});
+        replace_payload(&mut secret, &salt);
+        assert_eq!(
+            *received.lock().unwrap(),
+            vec![vec!["hunter2".to_string(), "t0k3n".to_string()]]
+        );
+        assert_eq!(salt, Salt::given("s"), "the sink is not part of the salt");
+        let mut config_map = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}});
+        replace_payload(&mut config_map, &salt);
+        assert_eq!(received.lock().unwrap().len(), 1, "only Secrets");
     }
 
     #[test]

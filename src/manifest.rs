@@ -559,7 +559,6 @@ fn document_index_at(text: &str, line: u64) -> usize {
 /// everything kstatus prints. Values shorter than 4 characters are left out: redacting "1" or
 /// "on" everywhere would make output unreadable without protecting anything.
 pub fn secret_values(manifests: &[Manifest]) -> Vec<String> {
-    const MIN_LEN: usize = 4;
     let mut values = Vec::new();
     for manifest in manifests
         .iter()
@@ -576,7 +575,14 @@ pub fn secret_values(manifests: &[Manifest]) -> Vec<String> {
             values.extend(data.values().filter_map(Value::as_str).map(str::to_string));
         }
     }
-    // Each line of a multi-line value can appear on its own in logs and events.
+    redactable(values)
+}
+
+/// The forms of Secret values worth redacting: each value and each line of a multi-line value
+/// (a line can appear on its own in logs and events), without those shorter than 4 characters
+/// (redacting "1" or "on" everywhere would make output unreadable without protecting anything).
+pub fn redactable(mut values: Vec<String>) -> Vec<String> {
+    const MIN_LEN: usize = 4;
     let lines: Vec<String> = values
         .iter()
         .flat_map(|v| v.lines().map(str::trim).map(str::to_string))

@@ -18,16 +18,17 @@ pub async fn live_fingerprints(
     let Some(secret) = api.get_opt(name).await? else {
         return Ok(None);
     };
-    let mut fingerprints: Fingerprints = secret
+    let mut values: std::collections::BTreeMap<String, Vec<u8>> = secret
         .data
         .unwrap_or_default()
         .into_iter()
-        .map(|(key, value)| (key, salt.fingerprint(&value.0)))
+        .map(|(key, value)| (key, value.0))
         .collect();
     // A live Secret has no stringData (the server merges it into data); should one be
     // returned anyway, it wins as it would on write.
     for (key, value) in secret.string_data.unwrap_or_default() {
-        fingerprints.insert(key, salt.fingerprint(value.as_bytes()));
+        values.insert(key, value.into_bytes());
     }
+    let fingerprints: Fingerprints = salt.fingerprint_all(values);
     Ok(Some(fingerprints))
 }

@@ -17,7 +17,6 @@ use crate::cluster::discovery::{CrdWait, Resolver, Resource, wait_crd_establishe
 use crate::cluster::errors::{self, Request};
 use crate::engine::Config;
 use crate::error::{Error, ErrorKind, ManifestProblem};
-use crate::fingerprint::Salt;
 use crate::manifest::{self, Manifest};
 use crate::outcome::RunOutcome;
 use crate::plan::{self, InputCrds, Namespaces};
@@ -94,6 +93,8 @@ async fn apply(
 ) -> Result<RunOutcome, Error> {
     let started = Instant::now();
     let settings = super::settings::resolve("apply", global, &args.output);
+    let salt =
+        super::secrets::salt_hiding_values(args.output.fingerprint_salt.as_deref(), &redactor);
     let mut output = Output::new(settings, redactor)?;
     let connection = client::connect(&super::connect_options(global)).await?;
     let mut resolver = Resolver::new(connection.client.clone());
@@ -105,7 +106,7 @@ async fn apply(
         dry_run: args.dry_run == DryRun::Server,
         adopt,
         concurrency: APPLY_CONCURRENCY,
-        fingerprint_salt: Salt::resolve(args.output.fingerprint_salt.as_deref()),
+        fingerprint_salt: salt,
     };
     if !steps.is_empty() {
         let run = steps::StepRun {

@@ -1,6 +1,8 @@
 //! The Secret change report of `apply`: the Secrets of a batch read (as fingerprints) just
 //! before it is applied, then compared with what the apply returned.
 
+use std::sync::Arc;
+
 use futures::{StreamExt, stream};
 use serde_json::Value;
 
@@ -9,7 +11,19 @@ use crate::cluster::secrets::live_fingerprints;
 use crate::cluster::{describe, status_code};
 use crate::engine::ObjectKey;
 use crate::fingerprint::{self, Baseline, Salt};
+use crate::manifest;
 use crate::render::output::Output;
+use crate::render::redact::Redactor;
+
+/// The run's salt, handing every value it fingerprints to the redactor: Secrets read from the
+/// cluster (by a watch, or before an apply) may hold values no manifest of the run carries, such
+/// as the old password a crashing pod still prints.
+pub fn salt_hiding_values(given: Option<&str>, redactor: &Redactor) -> Salt {
+    let redactor = redactor.clone();
+    Salt::resolve(given).with_value_sink(Arc::new(move |values| {
+        redactor.add(manifest::redactable(values));
+    }))
+}
 
 /// Reads in flight at once.
 const READ_CONCURRENCY: usize = 8;

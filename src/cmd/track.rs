@@ -280,7 +280,8 @@ pub async fn track(
     // Nothing to judge, whether looked at once or waited for: an absent application must not
     // pass a check (`--until` would otherwise settle on an empty, vacuously healthy set).
     if !matches!(end, End::Signal(_)) && snapshot.objects.is_empty() {
-        return Err(nothing_matched(targets));
+        let group_by = plan.discover.as_ref().and_then(|d| d.group_by.as_deref());
+        return Err(nothing_matched(targets, group_by));
     }
     let (outcome, reason) = conclude(&end, &tracker, &snapshot);
     let failures = if matches!(end, End::Signal(_)) {
@@ -336,12 +337,17 @@ fn conclude(end: &End, tracker: &Tracker, snapshot: &Snapshot) -> (RunOutcome, S
 
 /// `watch` found nothing to judge: the selector matched no object where it looked, which
 /// is a question to fix rather than an answer (as `kubectl wait -l` says of no match).
-fn nothing_matched(targets: &[WatchTarget]) -> Error {
-    let selector = targets
-        .iter()
-        .find_map(|t| t.label_selector.as_deref())
-        .map(|selector| format!(" with -l {selector}"))
-        .unwrap_or_default();
+fn nothing_matched(targets: &[WatchTarget], group_by: Option<&str>) -> Error {
+    let server_selector = targets.iter().find_map(|t| t.label_selector.as_deref());
+    // With --by, the server selector is -l's and the label's: say them as the user gave them.
+    let selector = match (server_selector, group_by) {
+        (Some(selector), Some(label)) => match selector.strip_suffix(&format!(",{label}")) {
+            Some(given) => format!(" carrying the label {label} with -l {given}"),
+            None => format!(" carrying the label {label}"),
+        },
+        (Some(selector), None) => format!(" with -l {selector}"),
+        (None, _) => String::new(),
+    };
     let place = match targets.first().and_then(|t| t.namespace.as_deref()) {
         Some(namespace) => format!("in namespace {namespace}"),
         None => "in any namespace".to_string(),
@@ -676,7 +682,7 @@ mod tests {
             ],
             Some("app=web"),
         );
-        let err = nothing_matched(&targets);
+        let err = nothing_matched(&targets, None);
         assert_eq!(err.exit(), Exit::Usage);
         assert_eq!(
             err.to_string(),
@@ -690,9 +696,30 @@ mod tests {
             })
             .collect();
         assert!(
-            nothing_matched(&everywhere)
+            nothing_matched(&everywhere, None)
                 .to_string()
                 .ends_with("in any namespace")
+        );
+    }
+
+    #[test]
+    fn watch_by_finding_nothing_names_the_label_as_given() {
+        let deployments = Resource::well_known("apps", "v1", "Deployment", "deployments", true);
+        let label = "app.kubernetes.io/instance";
+        let by_only = watch_targets(&[(deployments.clone(), Some("shop".into()))], Some(label));
+        assert_eq!(
+            nothing_matched(&by_only, Some(label)).to_string(),
+            "nothing matched: no objects carrying the label app.kubernetes.io/instance in \
+             namespace shop"
+        );
+        let narrowed = watch_targets(
+            &[(deployments, Some("shop".into()))],
+            Some("env=prod,app.kubernetes.io/instance"),
+        );
+        assert_eq!(
+            nothing_matched(&narrowed, Some(label)).to_string(),
+            "nothing matched: no objects carrying the label app.kubernetes.io/instance with -l \
+             env=prod in namespace shop"
         );
     }
 

@@ -11,7 +11,6 @@ use crate::cluster::errors::{self, Request};
 use crate::engine::kinds;
 use crate::engine::{Config, ObjectKey};
 use crate::error::Error;
-use crate::fingerprint::Salt;
 use crate::manifest::{self, Manifest};
 use crate::outcome::RunOutcome;
 use crate::plan::{self, InputCrds, Namespaces};
@@ -56,7 +55,16 @@ async fn watch(
 ) -> Result<RunOutcome, Error> {
     let started = Instant::now();
     let settings = super::settings::resolve("watch", global, &args.output);
-    let mut output = Output::new(settings, Redactor::default())?;
+    // What to hide: --redact, the Secret values of the manifests watched (-f), and from here on
+    // every Secret value the watches read.
+    let mut hidden = args.redact.clone();
+    if let Some(manifests) = &manifests {
+        hidden.extend(manifest::secret_values(manifests));
+    }
+    let redactor = Redactor::new(hidden);
+    let salt =
+        super::secrets::salt_hiding_values(args.output.fingerprint_salt.as_deref(), &redactor);
+    let mut output = Output::new(settings, redactor)?;
     if args.by.is_some() {
         output.group_by_application();
     }
@@ -113,7 +121,7 @@ async fn watch(
         },
         mode,
         started,
-        salt: Salt::resolve(args.output.fingerprint_salt.as_deref()),
+        salt,
         logs: args.tracking.logs,
     };
     track::run(&connection, plan, output).await

@@ -576,6 +576,8 @@ impl ResultWriters {
         // A compared Secret's message is its change sentence, in every result.
         let annotated = secrets::annotate(end.snapshot, &self.secrets);
         let snapshot = &annotated;
+        let annotated_steps = secrets::annotate_steps(end.steps, &self.secrets);
+        let steps = annotated_steps.as_slice();
         let theme = Theme::new(self.stream.color);
         let verdict_line = verdict_line(
             &theme,
@@ -593,8 +595,8 @@ impl ResultWriters {
                     spinner: None,
                 };
                 match &self.applications {
-                    _ if !end.steps.is_empty() => text.push_str(&step_render::final_tables(
-                        end.steps,
+                    _ if !steps.is_empty() => text.push_str(&step_render::final_tables(
+                        steps,
                         end.origins,
                         &theme,
                         width,
@@ -613,7 +615,7 @@ impl ResultWriters {
                     text.push_str(&format!("\n{fingerprints}"));
                 }
                 // With steps, each failure card is in its step's section.
-                for failure in end.failures.iter().filter(|_| end.steps.is_empty()) {
+                for failure in end.failures.iter().filter(|_| steps.is_empty()) {
                     let origin = origin_of(end, &failure.object.key);
                     let card = failure_card(failure, origin, &theme, width);
                     text.push_str(&format!("\n{card}\n"));
@@ -624,8 +626,8 @@ impl ResultWriters {
                 let mut report = report::build(snapshot, end.outcome, end.reason, end.failures);
                 secrets::add_to_report(&mut report, &self.secrets);
                 report.applications = self.applications.as_deref().map(report::applications);
-                if !end.steps.is_empty() {
-                    report.steps = Some(step_render::reports(end.steps));
+                if !steps.is_empty() {
+                    report.steps = Some(step_render::reports(steps));
                 }
                 let mut value = report::to_value(&report);
                 self.redactor.redact_json(&mut value);
@@ -646,7 +648,7 @@ impl ResultWriters {
                 text.push('\n');
             }
             if let Some(path) = &github.step_summary {
-                let summary = match (&self.applications, end.steps) {
+                let summary = match (&self.applications, steps) {
                     (_, []) if self.applications.is_none() => {
                         github::step_summary(self.command, snapshot, end.outcome, end.reason)
                     }
@@ -684,7 +686,7 @@ impl ResultWriters {
             self.out.emit(&text)
         };
         if let Some(path) = &self.junit {
-            let xml = match (&self.applications, end.steps) {
+            let xml = match (&self.applications, steps) {
                 (Some(applications), _) => {
                     dashboard::junit_report(self.command, snapshot, applications)
                 }

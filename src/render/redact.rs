@@ -3,15 +3,24 @@
 //! render prints them (escaped for JSON, XML, Markdown and workflow commands) and across the
 //! line breaks that wrapping puts into them.
 
+use std::collections::BTreeSet;
 use std::io::{self, Write};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use regex::{Regex, RegexBuilder};
 
 pub const REDACTED: &str = "[redacted]";
 
-/// Finds every known secret value in text.
+/// Finds every known secret value in text. Clones share what they know: a value learnt during
+/// the run ([`Redactor::add`]) is hidden by every writer from then on.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
+    known: Arc<RwLock<Known>>,
+}
+
+#[derive(Debug, Default)]
+struct Known {
+    values: BTreeSet<String>,
     /// Every printed form of every value, longest first, so a value containing another is
     /// replaced whole; None when there is nothing to redact.
     pattern: Option<Regex>,
@@ -21,18 +30,37 @@ pub struct Redactor {
 const PATTERN_SIZE_LIMIT: usize = 256 << 20;
 
 impl Redactor {
-    pub fn new(mut values: Vec<String>) -> Self {
-        values.retain(|v| !v.is_empty());
+    pub fn new(values: Vec<String>) -> Self {
+        let redactor = Redactor::default();
+        redactor.add(values);
+        redactor
+    }
+
+    /// Hides these values too, from now on, in everything every clone redacts (values read
+    /// from the cluster during the run). Values already known cost nothing.
+    pub fn add(&self, values: Vec<String>) {
+        let fresh: Vec<String> = {
+            let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
+            values
+                .into_iter()
+                .filter(|v| !v.is_empty() && !known.values.contains(v))
+                .collect()
+        };
+        if fresh.is_empty() {
+            return;
+        }
+        let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
+        known.values.extend(fresh);
+        let mut values: Vec<String> = known.values.iter().cloned().collect();
         values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        values.dedup();
-        let pattern = (!values.is_empty()).then(|| pattern(&values));
-        Redactor { pattern }
+        known.pattern = Some(pattern(&values));
     }
 
     /// The text with every value replaced; `[redacted]` itself is left as it is, so text
     /// redacted twice reads as text redacted once.
     pub fn redact(&self, text: &str) -> String {
-        match &self.pattern {
+        let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
+        match &known.pattern {
             Some(pattern) => pattern.replace_all(text, REDACTED).into_owned(),
             None => text.to_string(),
         }
@@ -167,6 +195,24 @@ mod tests {
             redactor.redact("login hunter2-admin then hunter2"),
             "login [redacted] then [redacted]"
         );
+    }
+
+    #[test]
+    fn a_value_learnt_later_is_hidden_by_every_clone() {
+        let redactor = Redactor::new(vec!["hunter2".into()]);
+        let writer_copy = redactor.clone();
+        assert_eq!(
+            writer_copy.redact("old-pass hunter2"),
+            "old-pass [redacted]"
+        );
+        redactor.add(vec!["old-pass".into(), "hunter2".into(), String::new()]);
+        assert_eq!(
+            writer_copy.redact("old-pass hunter2"),
+            "[redacted] [redacted]"
+        );
+        let empty = Redactor::default();
+        empty.add(vec!["s3cret".into()]);
+        assert_eq!(empty.clone().redact("a s3cret"), "a [redacted]");
     }
 
     #[test]

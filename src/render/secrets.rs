@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::report::Report;
+use super::steps::StepSection;
 use crate::engine::{ObjectKey, Snapshot};
 use crate::fingerprint::{
     Baseline, KeyReport, Ledger, SaltOrigin, SecretRecord, SeenChange, Source,
@@ -61,6 +62,17 @@ pub fn annotate(snapshot: &Snapshot, ledger: &Ledger) -> Snapshot {
         }
     }
     annotated
+}
+
+/// Each step's section as the results show it: [`annotate`] applied to its snapshot.
+pub fn annotate_steps(steps: &[StepSection], ledger: &Ledger) -> Vec<StepSection> {
+    steps
+        .iter()
+        .map(|step| StepSection {
+            snapshot: annotate(&step.snapshot, ledger),
+            ..step.clone()
+        })
+        .collect()
 }
 
 /// The block after the status table: every key of every Secret shown, with its fingerprint and
@@ -253,6 +265,27 @@ mod tests {
             annotate(&gone, &updated()).objects[0].status.message,
             "deleted"
         );
+    }
+
+    #[test]
+    fn each_step_section_says_the_change_sentence_too() {
+        let step = StepSection {
+            name: "01-db/".into(),
+            index: 1,
+            total: 2,
+            outcome: Some(RunOutcome::Success),
+            reason: "held".into(),
+            elapsed: Duration::from_secs(2),
+            snapshot: snapshot(),
+            failures: Vec::new(),
+            pending: Vec::new(),
+        };
+        let annotated = annotate_steps(&[step], &updated());
+        assert_eq!(
+            annotated[0].snapshot.objects[0].status.message,
+            "Updated: password changed, user unchanged"
+        );
+        assert_eq!(annotated[0].name, "01-db/");
     }
 
     #[test]

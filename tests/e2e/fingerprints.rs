@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use base64::Engine;
-use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::core::v1::{Pod, Secret};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::Api;
 use kube::api::PostParams;
@@ -17,7 +17,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::support::pods::{BUSYBOX, SERVE, command};
-use crate::support::{TestContext, create, describe, e2e};
+use crate::support::{TestContext, create, describe, e2e, wait_until};
 
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -32,6 +32,10 @@ pub fn trials() -> Vec<Trial> {
         e2e(
             "fingerprints_without_get_secrets_apply_warns_and_shows_fingerprints",
             without_get_secrets,
+        ),
+        e2e(
+            "fingerprints_values_read_from_the_cluster_are_redacted",
+            values_read_from_the_cluster_are_redacted,
         ),
     ]
 }
@@ -378,4 +382,112 @@ async fn without_get_secrets(ctx: TestContext) {
         run.text
     );
     assert_no_value("the output", &run.all(), &[OLD_PASSWORD, SALT]);
+}
+
+/// A labelled Secret and a Deployment whose container prints its password, then crashes.
+fn leaky_app(password: &str) -> String {
+    let command = command("echo \"password is $$PASSWORD\" >&2; exit 1");
+    format!(
+        r#"apiVersion: v1
+kind: Secret
+metadata:
+  name: leaky
+  labels: {{app: leak}}
+stringData:
+  password: {password}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: leaky
+  labels: {{app: leak}}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {{app: leaky}}
+  template:
+    metadata:
+      labels: {{app: leaky}}
+    spec:
+      containers:
+      - name: app
+        image: {BUSYBOX}
+        command: {command}
+        env:
+        - name: PASSWORD
+          valueFrom: {{secretKeyRef: {{name: leaky, key: password}}}}
+"#
+    )
+}
+
+/// Values no manifest of the run carries are hidden too: `watch` learns them from the Secrets it
+/// watches, `apply` from the Secret it reads before changing it (the old password a crashing pod
+/// still prints).
+async fn values_read_from_the_cluster_are_redacted(ctx: TestContext) {
+    let path = ctx.manifest("leaky-v1.yaml", &leaky_app(OLD_PASSWORD));
+    let applied = ctx.kubectl(&["apply", "-f", path.to_str().unwrap()]);
+    assert!(applied.status.success(), "{}", describe(&applied));
+    // The crash loop is under way (a first crash seen), so the watch judges it an Error rather
+    // than a pod briefly up.
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &ctx.namespace);
+    wait_until(
+        "a restart of the leaky pod",
+        Duration::from_secs(90),
+        || async {
+            let list = pods.list(&Default::default()).await.ok()?;
+            list.items
+                .iter()
+                .flat_map(|p| {
+                    p.status
+                        .iter()
+                        .flat_map(|s| s.container_statuses.iter().flatten())
+                })
+                .any(|c| c.restart_count >= 1)
+                .then_some(())
+        },
+    )
+    .await
+    .unwrap();
+    let watched = assert_cmd::Command::new(env!("CARGO_BIN_EXE_kstatus"))
+        .args([
+            "watch",
+            "-n",
+            &ctx.namespace,
+            "-l",
+            "app=leak",
+            "--until",
+            "settled",
+        ])
+        .args([
+            "--stabilization",
+            "2s",
+            "--timeout",
+            "120s",
+            "--progress",
+            "plain",
+        ])
+        .env("KUBECONFIG", &ctx.cluster.kubeconfig)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("kstatus runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&watched.stdout),
+        String::from_utf8_lossy(&watched.stderr),
+    );
+    assert_eq!(watched.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("password is [redacted]"),
+        "the crash log is shown, redacted:\n{stdout}"
+    );
+    assert_no_value("watch stdout", &stdout, &[OLD_PASSWORD]);
+    assert_no_value("watch stderr", &stderr, &[OLD_PASSWORD]);
+
+    // The apply carries only the new password; the pod may still print the old one.
+    let run = ctx.apply(
+        &leaky_app(NEW_PASSWORD),
+        &["--stabilization", "1s", "--timeout", "120s", "--logs"],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.text);
+    assert!(run.text.contains("password is [redacted]"), "{}", run.text);
+    assert_no_value("apply output", &run.text, &[OLD_PASSWORD, NEW_PASSWORD]);
 }

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
-use base64::Engine;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -105,6 +104,15 @@ impl Salt {
         self
     }
 
+    /// The same salt without a value sink: its fingerprints hide nothing more.
+    #[must_use]
+    pub fn without_value_sink(&self) -> Salt {
+        Salt {
+            values: None,
+            ..self.clone()
+        }
+    }
+
     /// The fingerprint of each (key, value), the values handed to the sink in one batch.
     pub fn fingerprint_all(
         &self,
@@ -164,13 +172,8 @@ pub fn of_secret(object: &Value, salt: &Salt) -> Option<Fingerprints> {
     if let Some(data) = object.get("data").and_then(Value::as_object) {
         for (key, value) in data {
             let encoded = value.as_str().unwrap_or_default();
-            let compact: String = encoded
-                .chars()
-                .filter(|c| !c.is_ascii_whitespace())
-                .collect();
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(compact)
-                .unwrap_or_else(|_| encoded.as_bytes().to_vec());
+            let bytes = crate::manifest::decode_secret_data(encoded)
+                .unwrap_or_else(|| encoded.as_bytes().to_vec());
             values.insert(key.clone(), bytes);
         }
     }
@@ -180,7 +183,22 @@ pub fn of_secret(object: &Value, salt: &Salt) -> Option<Fingerprints> {
             values.insert(key.clone(), text.as_bytes().to_vec());
         }
     }
-    Some(salt.fingerprint_all(values))
+    if holds_user_values(object) {
+        Some(salt.fingerprint_all(values))
+    } else {
+        Some(salt.without_value_sink().fingerprint_all(values))
+    }
+}
+
+/// Whether a Secret's values are worth hiding from output. Not those the cluster writes itself:
+/// a service account token Secret holds the namespace's name and the cluster CA (hiding them
+/// would blank every mention of the namespace), a Helm release Secret a compressed manifest
+/// blob no pod prints.
+fn holds_user_values(secret: &Value) -> bool {
+    !matches!(
+        secret["type"].as_str(),
+        Some("kubernetes.io/service-account-token" | "helm.sh/release.v1")
+    )
 }
 
 /// Replaces a Secret's payload by its fingerprints, where objects arrive from the cluster:
@@ -597,6 +615,13 @@ mod tests {
             vec![vec!["hunter2".to_string(), "t0k3n".to_string()]]
         );
         assert_eq!(salt, Salt::given("s"), "the sink is not part of the salt");
+        let mut token = json!({"apiVersion": "v1", "kind": "Secret",
+            "type": "kubernetes.io/service-account-token",
+            "metadata": {"name": "default-token-x", "namespace": "shop"},
+            "data": {"namespace": "c2hvcA=="}});
+        replace_payload(&mut token, &salt);
+        assert_eq!(token["data"]["namespace"], salt.fingerprint(b"shop"));
+        assert_eq!(received.lock().unwrap().len(), 1, "not the cluster's own");
         let mut config_map = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}});
         replace_payload(&mut config_map, &salt);
         assert_eq!(received.lock().unwrap().len(), 1, "only Secrets");

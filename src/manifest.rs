@@ -594,18 +594,23 @@ pub fn redactable(mut values: Vec<String>) -> Vec<String> {
     values
 }
 
-/// Standard base64 with padding, as Kubernetes uses for Secret data; None when invalid or not
-/// UTF-8 (binary values cannot appear in printed text as such). Line breaks are skipped, as
-/// the API server skips them (a long value may be wrapped in a YAML block scalar).
-fn decode_base64(encoded: &str) -> Option<String> {
+/// A Secret `data` value decoded: standard base64 with padding, as Kubernetes uses; None when
+/// invalid. Line breaks are skipped, as the API server skips them (a long value may be wrapped
+/// in a YAML block scalar).
+pub fn decode_secret_data(encoded: &str) -> Option<Vec<u8>> {
     let compact: String = encoded
         .chars()
         .filter(|c| !c.is_ascii_whitespace())
         .collect();
-    let bytes = base64::engine::general_purpose::STANDARD
+    base64::engine::general_purpose::STANDARD
         .decode(compact)
-        .ok()?;
-    String::from_utf8(bytes).ok()
+        .ok()
+}
+
+/// A Secret `data` value as text; None when invalid or not UTF-8 (binary values cannot appear
+/// in printed text as such).
+fn decode_base64(encoded: &str) -> Option<String> {
+    String::from_utf8(decode_secret_data(encoded)?).ok()
 }
 
 #[cfg(test)]

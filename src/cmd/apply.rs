@@ -168,33 +168,59 @@ async fn apply(
         return Ok(RunOutcome::Success);
     }
 
-    let mut known = Vec::with_capacity(manifests.len());
+    let plan = tracking_plan(
+        args,
+        &planned,
+        &mut applied,
+        0..manifests.len(),
+        &options,
+        started,
+    );
+    track::run(&connection, plan, output).await
+}
+
+/// What to track after applying the manifests at `indexes`: the objects the server returned,
+/// the watches they need, the engine's settings from the flags.
+fn tracking_plan(
+    args: &ApplyArgs,
+    planned: &[Planned<'_>],
+    applied: &mut HashMap<usize, Value>,
+    indexes: std::ops::Range<usize>,
+    options: &ApplyOptions,
+    started: Instant,
+) -> TrackPlan {
+    let mut known = Vec::with_capacity(indexes.len());
     let mut kinds = Vec::new();
-    for (i, manifest) in manifests.iter().enumerate() {
+    for i in indexes {
         let object = applied.remove(&i).expect("every object was applied");
         let resource = planned[i]
             .resource
             .clone()
             .expect("every object was resolved");
         kinds.push((resource, planned[i].namespace.clone()));
-        known.extend(KnownObject::applied(object, manifest.origin.clone()));
+        known.extend(KnownObject::applied(
+            object,
+            planned[i].manifest.origin.clone(),
+        ));
     }
-    let plan = TrackPlan {
+    TrackPlan {
         known,
         discover: None,
         targets: track::watch_targets(&kinds, None),
         config: Config {
             stabilization: args.tracking.stabilization,
+            // Counted from the run's start: with --steps, one deadline for every step.
             timeout: plan::deadline(args.tracking.timeout),
             wait_for_jobs: args.wait_for_jobs,
             settle_on_error: true,
         },
         mode: Mode::Verdict,
         started,
-        salt: options.fingerprint_salt.clone(),
+        // The watches see every Secret of the namespaces: the values this run hides are those
+        // of the manifests and, read before the apply, the old ones of the Secrets it changes.
+        salt: options.fingerprint_salt.without_value_sink(),
         logs: args.tracking.logs,
-    };
-    track::run(&connection, plan, output).await
+    }
 }
 
 /// Resolves every kind and namespace before anything is applied. Kinds defined by a CRD in the

@@ -2,9 +2,6 @@
 //! with fingerprints computed here independently, and no value in any output; a watch sees a
 //! Secret changed under it; a user who may not read Secrets still applies them.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use base64::Engine;
@@ -18,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::support::pods::{BUSYBOX, SERVE, command};
 use crate::support::{TestContext, create, describe, e2e, wait_until};
+use crate::watch::Watcher;
 
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -227,78 +225,6 @@ async fn apply_reports_the_changed_key(ctx: TestContext) {
     assert_no_value("the step summary", &summary, &values);
 }
 
-/// A running `kstatus watch` whose progress lines arrive on a channel.
-struct Watcher {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Watcher {
-    fn start(ctx: &TestContext, args: &[&str]) -> Watcher {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kstatus"))
-            .arg("watch")
-            .args(args)
-            .args(["--progress", "plain"])
-            .env("KUBECONFIG", &ctx.cluster.kubeconfig)
-            .env("NO_COLOR", "1")
-            .env_remove("KSTATUS_FINGERPRINT_SALT")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starting kstatus watch");
-        let stderr = child.stderr.take().unwrap();
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Watcher {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    fn expect(&mut self, parts: &[&str], timeout: Duration) -> String {
-        let deadline = std::time::Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if parts.iter().all(|p| line.contains(p)) {
-                        return line;
-                    }
-                }
-                Err(_) => panic!(
-                    "no line with {parts:?} within {timeout:?}; saw:\n{}",
-                    self.seen.join("\n")
-                ),
-            }
-        }
-    }
-
-    /// Ctrl-C; returns stdout and every stderr line.
-    fn interrupt(mut self) -> (String, String) {
-        Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        let status = self.child.wait().unwrap();
-        let mut stdout = String::new();
-        std::io::Read::read_to_string(&mut self.child.stdout.take().unwrap(), &mut stdout).unwrap();
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
-            self.seen.push(line);
-        }
-        assert_eq!(status.code(), Some(130), "{stdout}");
-        (stdout, self.seen.join("\n"))
-    }
-}
-
 async fn watch_sees_a_secret_change(ctx: TestContext) {
     create::<Secret>(
         &ctx,
@@ -317,7 +243,7 @@ async fn watch_sees_a_secret_change(ctx: TestContext) {
         Duration::from_secs(60),
     );
     assert!(!line.contains("user"), "only the changed key: {line}");
-    let (stdout, stderr) = watcher.interrupt();
+    let (stdout, stderr) = watcher.interrupt_with_progress();
     assert!(
         stdout.contains("Changed: password changed, user unchanged"),
         "{stdout}"

@@ -182,6 +182,7 @@ impl Watcher {
             .args(["--progress", "plain"])
             .env("KUBECONFIG", &ctx.cluster.kubeconfig)
             .env("NO_COLOR", "1")
+            .env_remove("KSTATUS_FINGERPRINT_SALT")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -223,7 +224,12 @@ impl Watcher {
     }
 
     /// Ctrl-C: the snapshot is printed and the exit is 130.
-    pub(crate) fn interrupt(mut self) -> String {
+    pub(crate) fn interrupt(self) -> String {
+        self.interrupt_with_progress().0
+    }
+
+    /// Ctrl-C, as [`Watcher::interrupt`]; returns stdout and every progress line seen.
+    pub(crate) fn interrupt_with_progress(mut self) -> (String, String) {
         Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
             .status()
@@ -231,8 +237,11 @@ impl Watcher {
         let status = self.child.wait().unwrap();
         let mut stdout = String::new();
         std::io::Read::read_to_string(&mut self.child.stdout.take().unwrap(), &mut stdout).unwrap();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            self.seen.push(line);
+        }
         assert_eq!(status.code(), Some(130), "{stdout}");
-        stdout
+        (stdout, self.seen.join("\n"))
     }
 }
 

@@ -11,13 +11,13 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::{Planned, apply_batch, resolve_deferred, wait_for_crds};
+use super::{Planned, apply_batch, resolve_deferred, tracking_plan, wait_for_crds};
 use crate::cli::{ApplyArgs, GlobalArgs};
 use crate::cluster::apply::ApplyOptions;
 use crate::cluster::client::Connection;
 use crate::cluster::discovery::Resolver;
-use crate::cmd::track::{self, KnownObject, Mode, TrackPlan};
-use crate::engine::{Config, Moment, ObjectKey};
+use crate::cmd::track;
+use crate::engine::{Moment, ObjectKey};
 use crate::error::Error;
 use crate::manifest::Manifest;
 use crate::outcome::{RunOutcome, Signal};
@@ -92,33 +92,14 @@ pub(super) async fn run(mut run: StepRun<'_, '_>, mut output: Output) -> Result<
             continue;
         }
 
-        let mut known = Vec::with_capacity(step.range.len());
-        let mut kinds = Vec::new();
-        for j in step.range.clone() {
-            let object = applied.remove(&j).expect("every object was applied");
-            let resource = run.planned[j]
-                .resource
-                .clone()
-                .expect("every object was resolved");
-            kinds.push((resource, run.planned[j].namespace.clone()));
-            known.extend(KnownObject::applied(object, manifests[j].origin.clone()));
-        }
-        let plan = TrackPlan {
-            known,
-            discover: None,
-            targets: track::watch_targets(&kinds, None),
-            config: Config {
-                stabilization: args.tracking.stabilization,
-                // Counted from the run's start: one deadline for every step.
-                timeout: plan::deadline(args.tracking.timeout),
-                wait_for_jobs: args.wait_for_jobs,
-                settle_on_error: true,
-            },
-            mode: Mode::Verdict,
+        let plan = tracking_plan(
+            args,
+            run.planned,
+            &mut applied,
+            step.range.clone(),
+            run.options,
             started,
-            salt: run.options.fingerprint_salt.clone(),
-            logs: args.tracking.logs,
-        };
+        );
         let tracked = track::track(run.connection, &plan, &mut output).await?;
         let section = StepSection {
             name: step.name.clone(),

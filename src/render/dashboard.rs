@@ -169,27 +169,7 @@ pub fn frame(
             &format!("elapsed {}", format_duration(snapshot.at.0))
         ),
     );
-    if let Some(since) = snapshot.connection.lost_since {
-        header.push_str(&theme.paint(
-            theme.error,
-            &format!(
-                "  connection to the API server lost {} ago",
-                format_duration(snapshot.at.since(since))
-            ),
-        ));
-    }
-    if let Some(left) = snapshot.window_left {
-        header.push_str(&theme.paint(
-            theme.dim,
-            &format!("  stable for {} more", format_duration(left)),
-        ));
-    }
-    if let Some(left) = snapshot.deadline_left {
-        header.push_str(&theme.paint(
-            theme.dim,
-            &format!("  timeout in {}", format_duration(left)),
-        ));
-    }
+    header.push_str(&super::live::header_clocks(snapshot, theme));
     format!(
         "{header}\n{}",
         application_table(applications, theme, Some(width), Some(spinner))

@@ -26,27 +26,7 @@ pub fn frame(snapshot: &Snapshot, theme: &Theme, width: u16, tick: usize) -> Str
             &format!("elapsed {}", format_duration(snapshot.at.0))
         ),
     );
-    if let Some(since) = snapshot.connection.lost_since {
-        header.push_str(&theme.paint(
-            theme.error,
-            &format!(
-                "  connection to the API server lost {} ago",
-                format_duration(snapshot.at.since(since))
-            ),
-        ));
-    }
-    if let Some(left) = snapshot.window_left {
-        header.push_str(&theme.paint(
-            theme.dim,
-            &format!("  stable for {} more", format_duration(left)),
-        ));
-    }
-    if let Some(left) = snapshot.deadline_left {
-        header.push_str(&theme.paint(
-            theme.dim,
-            &format!("  timeout in {}", format_duration(left)),
-        ));
-    }
+    header.push_str(&header_clocks(snapshot, theme));
     let options = TableOptions {
         width: Some(width),
         spinner: Some(spinner),
@@ -55,6 +35,34 @@ pub fn frame(snapshot: &Snapshot, theme: &Theme, width: u16, tick: usize) -> Str
         "{header}\n{}",
         status_table(&snapshot.objects, theme, options)
     )
+}
+
+/// What follows the status in a live header: a lost connection, the stabilization window and
+/// the deadline, each while it applies.
+pub(super) fn header_clocks(snapshot: &Snapshot, theme: &Theme) -> String {
+    let mut clocks = String::new();
+    if let Some(since) = snapshot.connection.lost_since {
+        clocks.push_str(&theme.paint(
+            theme.error,
+            &format!(
+                "  connection to the API server lost {} ago",
+                format_duration(snapshot.at.since(since))
+            ),
+        ));
+    }
+    if let Some(left) = snapshot.window_left {
+        clocks.push_str(&theme.paint(
+            theme.dim,
+            &format!("  stable for {} more", format_duration(left)),
+        ));
+    }
+    if let Some(left) = snapshot.deadline_left {
+        clocks.push_str(&theme.paint(
+            theme.dim,
+            &format!("  timeout in {}", format_duration(left)),
+        ));
+    }
+    clocks
 }
 
 /// Log lines shown under the table (`--logs`).

@@ -230,6 +230,9 @@ pub struct ObjectStatus {
     /// A caveat that does not change the status (e.g. "OnDelete: 2 pods on the old revision").
     pub note: Option<String>,
     pub children: Option<ChildSummary>,
+    /// What judged the object when it is not the kind's own built-in rule: a user's health
+    /// rule, a rule of the operator pack, or only its existence (nothing to judge).
+    pub judged_by: Option<String>,
 }
 
 impl ObjectStatus {
@@ -240,6 +243,7 @@ impl ObjectStatus {
             detail: None,
             note: None,
             children: None,
+            judged_by: None,
         }
     }
 
@@ -264,6 +268,12 @@ impl ObjectStatus {
     #[must_use]
     pub fn with_detail(mut self, detail: Detail) -> ObjectStatus {
         self.detail = Some(detail);
+        self
+    }
+
+    #[must_use]
+    pub fn judged_by(mut self, judge: impl Into<String>) -> ObjectStatus {
+        self.judged_by = Some(judge.into());
         self
     }
 

@@ -84,6 +84,9 @@ pub struct ObjectReport {
     pub name: String,
     pub status: Status,
     pub message: String,
+    /// What judged the object when not the kind's own rule (see `ObjectStatus::judged_by`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judged_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<ChildrenReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -142,6 +145,7 @@ pub fn build(
                 name: object.key.name.clone(),
                 status: object.status.status,
                 message: message_of(object),
+                judged_by: object.status.judged_by.clone(),
                 children: object.status.children.as_ref().map(|c| ChildrenReport {
                     total: c.total,
                     succeeded: c.succeeded,

@@ -104,7 +104,7 @@ _kstatus() {
             return 0
             ;;
         kstatus__subcmd__apply)
-            opts="-f -R -o -n -v -h -V --filename --recursive --steps --field-manager --force-conflicts --adopt --dry-run --timeout --stabilization --logs --wait-for-jobs --redact --output --progress --junit --events --fingerprint-salt --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
+            opts="-f -R -o -n -v -h -V --filename --recursive --steps --field-manager --force-conflicts --adopt --dry-run --timeout --stabilization --logs --health-rules --wait-for-jobs --redact --output --progress --junit --events --fingerprint-salt --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -136,6 +136,21 @@ _kstatus() {
                     ;;
                 --stabilization)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-rules)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
                     return 0
                     ;;
                 --wait-for-jobs)
@@ -359,7 +374,7 @@ _kstatus() {
             return 0
             ;;
         kstatus__subcmd__watch)
-            opts="-l -f -R -A -o -n -v -h -V --selector --by --filename --recursive --all-namespaces --kind --redact --once --until --timeout --stabilization --logs --output --progress --junit --events --fingerprint-salt --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
+            opts="-l -f -R -A -o -n -v -h -V --selector --by --filename --recursive --all-namespaces --kind --redact --once --until --timeout --stabilization --logs --health-rules --output --progress --junit --events --fingerprint-salt --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -403,6 +418,21 @@ _kstatus() {
                     ;;
                 --stabilization)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-rules)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
                     return 0
                     ;;
                 --output)

@@ -47,6 +47,7 @@ complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l dry-run -d '`s
 server\t''"
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l timeout -d 'Give up after this long; objects still in progress become Timed out (0 = no limit)' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l stabilization -d 'How long a settled state must hold before it is the verdict (0 = the first settled state)' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l health-rules -d 'CEL health rules for kinds, in the shape of Flux\'s healthCheckExprs (repeatable; they win over built-in rules; default: .kstatus/health.yaml when present)' -r -F
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l wait-for-jobs -d 'Count a Job as successful only once it completes (`--wait-for-jobs=false`: once created)' -r -f -a "true\t''
 false\t''"
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l redact -d 'Extra value to redact from everything kstatus prints (repeatable)' -r
@@ -84,6 +85,7 @@ complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l until -d 'Wait
 settled\t'The application is stable in Success or in Error'"
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l timeout -d 'Give up after this long; objects still in progress become Timed out (0 = no limit)' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l stabilization -d 'How long a settled state must hold before it is the verdict (0 = the first settled state)' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l health-rules -d 'CEL health rules for kinds, in the shape of Flux\'s healthCheckExprs (repeatable; they win over built-in rules; default: .kstatus/health.yaml when present)' -r -F
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -s o -l output -d 'Format of the final report on stdout' -r -f -a "table\t''
 json\t''
 yaml\t''"

@@ -223,6 +223,11 @@ pub struct TrackingArgs {
     /// failing; plain lines `Pod/NAME CONTAINER | line`, the last few under the live table.
     #[arg(long)]
     pub logs: bool,
+
+    /// CEL health rules for kinds, in the shape of Flux's healthCheckExprs (repeatable; they
+    /// win over built-in rules; default: .kstatus/health.yaml when present).
+    #[arg(long = "health-rules", value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub health_rules: Vec<PathBuf>,
 }
 
 /// How results and progress are shown.

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use assert_cmd::Command;
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 fn kstatus() -> Command {
@@ -575,4 +576,90 @@ fn apply_steps_refuses_an_object_in_two_steps_before_connecting() {
         .assert()
         .stderr(contains("cannot read kubeconfig"));
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Invalid health rules stop apply and watch before the cluster is contacted (a nonexistent
+/// kubeconfig would otherwise be the error), naming the file, the rule and the expression; the
+/// default `.kstatus/health.yaml` is read from the current directory.
+#[test]
+fn invalid_health_rules_are_a_usage_error_before_connecting() {
+    let dir = std::env::temp_dir().join(format!("kstatus-cli-health-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join(".kstatus")).unwrap();
+    let rules = "- apiVersion: example.com/v1\n  kind: Widget\n  current: status.phase == 'Ready'\n  \
+                 failed: status.phase ==\n";
+    std::fs::write(dir.join("rules.yaml"), rules).unwrap();
+    std::fs::write(
+        dir.join("app.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    )
+    .unwrap();
+    let expected = "rules.yaml:1: rule 1 (Widget): failed does not compile: status.phase ==";
+    kstatus()
+        .current_dir(&dir)
+        .args([
+            "apply",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-f",
+            "app.yaml",
+        ])
+        .args(["--health-rules", "rules.yaml"])
+        .assert()
+        .code(2)
+        .stderr(contains(expected))
+        .stderr(contains("nothing was applied"))
+        .stderr(contains("kubeconfig").not());
+    kstatus()
+        .current_dir(&dir)
+        .args([
+            "watch",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-l",
+            "app=shop",
+        ])
+        .args(["--health-rules", "rules.yaml"])
+        .assert()
+        .code(2)
+        .stderr(contains(expected));
+    // Without --health-rules, .kstatus/health.yaml is read when present.
+    std::fs::write(
+        dir.join(".kstatus/health.yaml"),
+        rules.replace("Widget", "Gadget"),
+    )
+    .unwrap();
+    kstatus()
+        .current_dir(&dir)
+        .args([
+            "apply",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-f",
+            "app.yaml",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            ".kstatus/health.yaml:1: rule 1 (Gadget): failed does not compile: status.phase ==",
+        ));
+    // Given explicitly, only the files given are read: the kubeconfig is the next problem.
+    std::fs::write(
+        dir.join("good.yaml"),
+        rules.replace(" ==\n", " == 'Broken'\n"),
+    )
+    .unwrap();
+    kstatus()
+        .current_dir(&dir)
+        .args([
+            "apply",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-f",
+            "app.yaml",
+        ])
+        .args(["--health-rules", "good.yaml"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read kubeconfig /nonexistent/kubeconfig"));
+    std::fs::remove_dir_all(&dir).ok();
 }

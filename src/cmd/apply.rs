@@ -3,6 +3,7 @@
 mod steps;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -15,7 +16,7 @@ use crate::cluster::apply::{ApplyOptions, ApplyRequest, apply_all};
 use crate::cluster::client::{self, Connection};
 use crate::cluster::discovery::{CrdWait, Resolver, Resource, wait_crd_established};
 use crate::cluster::errors::{self, Request};
-use crate::engine::Config;
+use crate::engine::{Config, HealthRules};
 use crate::error::{Error, ErrorKind, ManifestProblem};
 use crate::manifest::{self, Manifest};
 use crate::outcome::RunOutcome;
@@ -34,46 +35,48 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Ended {
     let input = read_input(args);
     // What to hide is known with the manifests: their Secret values and --redact.
     let mut secrets = args.redact.clone();
-    if let Ok((_, manifests, _)) = &input {
+    if let Ok((_, manifests, _, _)) = &input {
         secrets.extend(manifest::secret_values(manifests));
     }
     let redactor = Redactor::new(secrets);
-    let result = input.and_then(|(adopt, manifests, steps)| {
+    let result = input.and_then(|(adopt, manifests, steps, health_rules)| {
         super::block_on(apply(
             global,
             args,
             adopt,
             manifests,
             steps,
+            health_rules,
             redactor.clone(),
         ))?
     });
     Ended { result, redactor }
 }
 
-/// The adopted managers, the manifests and the steps (none without --steps).
-type Input = (Vec<String>, Vec<Manifest>, Vec<Step>);
+/// The adopted managers, the manifests, the steps (none without --steps) and the health rules.
+type Input = (Vec<String>, Vec<Manifest>, Vec<Step>, Arc<HealthRules>);
 
-/// The adopted managers, the manifests and, with --steps, the steps: everything is read and
-/// validated before any request is sent.
+/// The adopted managers, the manifests, with --steps the steps, and the health rules:
+/// everything is read and validated before any request is sent.
 fn read_input(args: &ApplyArgs) -> Result<Input, Error> {
     let adopt = args.adopted_managers().map_err(|message| {
         Error::usage(message).with_hint("e.g. --adopt kubectl-client-side-apply --adopt helm")
     })?;
+    let health_rules = super::health::load(&args.tracking.health_rules)?;
     if args.steps {
         let (manifests, steps) = crate::steps::load(
             &args.filenames,
             args.recursive,
             &mut std::io::stdin().lock(),
         )?;
-        return Ok((adopt, manifests, steps));
+        return Ok((adopt, manifests, steps, health_rules));
     }
     let manifests = manifest::load(
         &args.filenames,
         args.recursive,
         &mut std::io::stdin().lock(),
     )?;
-    Ok((adopt, manifests, Vec::new()))
+    Ok((adopt, manifests, Vec::new(), health_rules))
 }
 
 /// A manifest with everything needed to apply and track it.
@@ -89,6 +92,7 @@ async fn apply(
     adopt: Vec<String>,
     manifests: Vec<Manifest>,
     steps: Vec<Step>,
+    health_rules: Arc<HealthRules>,
     redactor: Redactor,
 ) -> Result<RunOutcome, Error> {
     let started = Instant::now();
@@ -119,6 +123,7 @@ async fn apply(
             steps: &steps,
             options: &options,
             started,
+            health_rules: &health_rules,
         };
         return steps::run(run, output).await;
     }
@@ -175,6 +180,7 @@ async fn apply(
         0..manifests.len(),
         &options,
         started,
+        &health_rules,
     );
     track::run(&connection, plan, output).await
 }
@@ -188,6 +194,7 @@ fn tracking_plan(
     indexes: std::ops::Range<usize>,
     options: &ApplyOptions,
     started: Instant,
+    health_rules: &Arc<HealthRules>,
 ) -> TrackPlan {
     let mut known = Vec::with_capacity(indexes.len());
     let mut kinds = Vec::new();
@@ -213,6 +220,7 @@ fn tracking_plan(
             timeout: plan::deadline(args.tracking.timeout),
             wait_for_jobs: args.wait_for_jobs,
             settle_on_error: true,
+            health_rules: Arc::clone(health_rules),
         },
         mode: Mode::Verdict,
         started,

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod generate;
+pub mod health;
 pub mod logs;
 pub mod secrets;
 pub mod settings;

@@ -575,6 +575,7 @@ mod tests {
             timeout: Some(Duration::from_secs(300)),
             wait_for_jobs: true,
             settle_on_error: true,
+            health_rules: Default::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! `kstatus watch`: live status of a labelled application or of the objects in manifests,
 //! read-only (get, list and watch only).
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::track::{self, Discover, KnownObject, Mode, TrackPlan};
@@ -9,7 +10,7 @@ use crate::cluster::client::{self, Connection};
 use crate::cluster::discovery::{Resolver, Resource};
 use crate::cluster::errors::{self, Request};
 use crate::engine::kinds;
-use crate::engine::{Config, ObjectKey};
+use crate::engine::{Config, HealthRules, ObjectKey};
 use crate::error::Error;
 use crate::manifest::{self, Manifest};
 use crate::outcome::RunOutcome;
@@ -35,6 +36,7 @@ pub fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<RunOutcome, Error> {
         })?,
         None => selector,
     };
+    let health_rules = super::health::load(&args.tracking.health_rules)?;
     let manifests = if args.filenames.is_empty() {
         None
     } else {
@@ -44,7 +46,7 @@ pub fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<RunOutcome, Error> {
             &mut std::io::stdin().lock(),
         )?)
     };
-    super::block_on(watch(global, args, selector, manifests))?
+    super::block_on(watch(global, args, selector, manifests, health_rules))?
 }
 
 async fn watch(
@@ -52,6 +54,7 @@ async fn watch(
     args: &WatchArgs,
     selector: Selector,
     manifests: Option<Vec<Manifest>>,
+    health_rules: Arc<HealthRules>,
 ) -> Result<RunOutcome, Error> {
     let started = Instant::now();
     let settings = super::settings::resolve("watch", global, &args.output);
@@ -118,6 +121,7 @@ async fn watch(
             timeout,
             wait_for_jobs: true,
             settle_on_error,
+            health_rules,
         },
         mode,
         started,

@@ -165,6 +165,7 @@ mod tests {
             timeout: None,
             wait_for_jobs: true,
             settle_on_error: true,
+            health_rules: Default::default(),
         })
     }
 

@@ -40,6 +40,7 @@
 pub mod applications;
 pub mod children;
 pub mod failure;
+pub mod health;
 pub mod json;
 pub mod kinds;
 pub mod logs;
@@ -53,6 +54,7 @@ mod testing;
 mod tests;
 
 pub use children::Store;
+pub use health::HealthRules;
 pub use model::{
     Chain, ChainLink, ChildSummary, ConnectionState, ContainerDetail, ContainerRole,
     ContainerState, Detail, Moment, ObjectKey, ObjectStatus, Outcome, Status, Verdict,

@@ -55,6 +55,25 @@ pub fn evaluate_fixture(text: &str, key: &ObjectKey) -> ObjectStatus {
     evaluate_fixture_with(text, key, None, true)
 }
 
+/// Judges one object of a fixture with the user's health rules.
+pub fn evaluate_fixture_with_rules(
+    text: &str,
+    key: &ObjectKey,
+    health_rules: &super::health::HealthRules,
+) -> ObjectStatus {
+    let store = Store::from_objects(load(text));
+    let pods = PodHistory::default();
+    let lasting_warnings = HashSet::new();
+    let object = store
+        .get(key)
+        .unwrap_or_else(|| panic!("{key} not in fixture"));
+    let ctx = Context {
+        health_rules,
+        ..Context::new(&store, &pods, &lasting_warnings)
+    };
+    rules::evaluate(object, &ctx)
+}
+
 pub fn evaluate_fixture_with(
     text: &str,
     key: &ObjectKey,

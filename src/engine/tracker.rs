@@ -3,12 +3,14 @@
 //! runs the stabilization window and the deadline, and fixes the verdict the moment it is known.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::children::{self, Store};
+use super::health::HealthRules;
 use super::json;
 use super::kinds;
 use super::logs::{self, PodToFollow};
@@ -30,6 +32,8 @@ pub struct Config {
     /// Whether an Error settles the run (apply, `watch --until settled`) or only all-Success
     /// does (`watch --until success`: errors may still be fixed before the deadline).
     pub settle_on_error: bool,
+    /// The user's health rules (`--health-rules`), ahead of every built-in rule.
+    pub health_rules: Arc<HealthRules>,
 }
 
 /// A change to one object, as a watch reports it. Added and Modified are handled alike: both
@@ -445,6 +449,7 @@ impl Tracker {
                         wait_for_jobs: self.config.wait_for_jobs,
                         pods: &self.pods,
                         lasting_warnings: &self.lasting_warnings,
+                        health_rules: &self.config.health_rules,
                     };
                     rules::evaluate(object, &ctx)
                 }

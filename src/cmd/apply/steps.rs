@@ -7,6 +7,7 @@
 //! the run's (`--timeout` counts from the start of the run, so later steps get what is left).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value;
@@ -17,7 +18,7 @@ use crate::cluster::apply::ApplyOptions;
 use crate::cluster::client::Connection;
 use crate::cluster::discovery::Resolver;
 use crate::cmd::track;
-use crate::engine::{Moment, ObjectKey};
+use crate::engine::{HealthRules, Moment, ObjectKey};
 use crate::error::Error;
 use crate::manifest::Manifest;
 use crate::outcome::{RunOutcome, Signal};
@@ -37,6 +38,7 @@ pub(super) struct StepRun<'r, 'm> {
     pub steps: &'r [Step],
     pub options: &'r ApplyOptions,
     pub started: Instant,
+    pub health_rules: &'r Arc<HealthRules>,
 }
 
 pub(super) async fn run(mut run: StepRun<'_, '_>, mut output: Output) -> Result<RunOutcome, Error> {
@@ -99,6 +101,7 @@ pub(super) async fn run(mut run: StepRun<'_, '_>, mut output: Output) -> Result<
             step.range.clone(),
             run.options,
             started,
+            run.health_rules,
         );
         let tracked = track::track(run.connection, &plan, &mut output).await?;
         let section = StepSection {

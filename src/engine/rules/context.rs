@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::pod_history::PodHistory;
 use crate::engine::children::Store;
+use crate::engine::health::{HealthRules, NO_RULES};
 use crate::engine::json;
 
 /// Everything a rule may consult besides the object itself.
@@ -22,6 +23,8 @@ pub struct Context<'a> {
     /// UIDs of objects whose blocking Warning event ([`super::blocking_warning`]) has stood for
     /// the stabilization window: an Error now, not something a retry may still fix.
     pub lasting_warnings: &'a HashSet<String>,
+    /// The user's health rules (`--health-rules`): they judge their kinds before any rule here.
+    pub health_rules: &'a HealthRules,
 }
 
 impl<'a> Context<'a> {
@@ -36,6 +39,7 @@ impl<'a> Context<'a> {
             wait_for_jobs: true,
             pods,
             lasting_warnings,
+            health_rules: &NO_RULES,
         }
     }
 

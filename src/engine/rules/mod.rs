@@ -53,8 +53,13 @@ fn terminating(object: &Value, key: &ObjectKey) -> ObjectStatus {
     status.with_detail(detail)
 }
 
-/// The kind's own rule, from the table of kinds; kinds not in it are custom resources.
+/// The kind's own rule, from the table of kinds; kinds not in it are custom resources. A user's
+/// health rule for the kind comes first.
 fn by_kind(object: &Value, key: &ObjectKey, ctx: &Context) -> ObjectStatus {
+    let lag = ctx.generation_lag(object, false);
+    if let Some(status) = ctx.health_rules.judge(object, key, lag) {
+        return status;
+    }
     let Some(known) = kinds::lookup(&key.group, &key.kind) else {
         return custom::custom_resource(object, ctx);
     };

@@ -25,6 +25,7 @@ fn config(window_secs: u64) -> Config {
         timeout: Some(Duration::from_secs(300)),
         wait_for_jobs: true,
         settle_on_error: true,
+        health_rules: Default::default(),
     }
 }
 

@@ -7,6 +7,7 @@ mod apply;
 mod dashboard;
 mod events;
 mod fingerprints;
+mod health;
 mod logs;
 mod smoke;
 mod steps;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
     trials.extend(logs::trials());
     trials.extend(dashboard::trials());
     trials.extend(steps::trials());
+    trials.extend(health::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

@@ -244,13 +244,17 @@ impl fmt::Display for Expression {
 }
 
 /// Flux's environment as far as the crate has it: the standard library, optional syntax
-/// (`status.?phase.orValue('')`) and the strings extension.
+/// (`status.?phase.orValue('')`) and the strings and encoders extensions (plus lists).
 fn environment() -> Env {
     let mut env = Env::stdlib();
-    env.add_extension(cel::extensions::strings)
-        .expect("the strings extension adds to the standard library");
-    env.add_extension(cel::extensions::lists)
-        .expect("the lists extension adds to the standard library");
+    for extension in [
+        cel::extensions::strings,
+        cel::extensions::encoders,
+        cel::extensions::lists,
+    ] {
+        env.add_extension(extension)
+            .expect("the extensions add to the standard library");
+    }
     env
 }
 
@@ -718,7 +722,8 @@ mod tests {
     fn integers_compare_as_ints_and_optional_syntax_works() {
         let parsed = rules(
             "- apiVersion: example.com/v1\n  kind: Widget\n  current: status.readyReplicas == \
-             spec.replicas && status.?phase.orValue('') == ''\n",
+             spec.replicas && status.?phase.orValue('') == '' && 'A'.lowerAscii() == 'a' && \
+             base64.encode(b'a') == 'YQ=='\n",
         );
         let status = judge(
             &parsed,
@@ -757,5 +762,49 @@ mod tests {
         let built_in = judge(&HealthRules::default(), yaml);
         assert_eq!(built_in.status, Status::InProgress, "{}", built_in.message);
         assert_eq!(built_in.judged_by, None);
+    }
+
+    /// The example of the README's "Health rules (CEL)" section parses and judges as it says.
+    #[test]
+    fn the_readme_example_judges_certificates_and_widgets() {
+        let readme = include_str!("../../README.md");
+        let start = readme
+            .find("# .kstatus/health.yaml\n")
+            .expect("the README has the example");
+        let text = &readme[start..];
+        let text = &text[..text.find("```").expect("the example ends")];
+        let parsed = HealthRules::parse(&[(".kstatus/health.yaml".into(), text.into())])
+            .unwrap_or_else(|problems| panic!("{problems:#?}"));
+        let certificate = |conditions: &str| {
+            format!(
+                "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {{name: web, \
+                 namespace: shop, generation: 1}}\nstatus:\n  conditions: {conditions}\n"
+            )
+        };
+        let issued = judge(&parsed, &certificate("[{type: Ready, status: 'True'}]"));
+        assert_eq!(issued.status, Status::Success, "{}", issued.message);
+        let failed = judge(
+            &parsed,
+            &certificate(
+                "[{type: Ready, status: 'False'}, {type: Issuing, status: 'False', reason: Failed}]",
+            ),
+        );
+        assert_eq!(failed.status, Status::Error, "{}", failed.message);
+        let issuing = judge(&parsed, &certificate("[{type: Ready, status: 'False'}]"));
+        assert_eq!(issuing.status, Status::InProgress, "{}", issuing.message);
+        let widget = |status: &str| {
+            judge(
+                &parsed,
+                &widget(status).replace("example.com/v1", "example.com/v1beta2"),
+            )
+        };
+        let provisioning = widget("status: {phase: Provisioning}\n");
+        assert_eq!(
+            provisioning.message,
+            "inProgress: status.phase in ['Pending', 'Provisioning'] (rule 2 of \
+             .kstatus/health.yaml)"
+        );
+        assert_eq!(widget("status: {phase: Broken}\n").status, Status::Error);
+        assert_eq!(widget("status: {phase: Ready}\n").status, Status::Success);
     }
 }

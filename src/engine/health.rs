@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::model::{ObjectKey, ObjectStatus, group_of};
+use super::model::{ObjectKey, ObjectStatus};
 
 /// The rules of a run, in the order their files and entries were given.
 #[derive(Default)]
@@ -62,7 +62,7 @@ struct RawRule {
 }
 
 /// How one evaluation came out.
-enum Outcome {
+enum Evaluation {
     True,
     False,
     Broken(String),
@@ -84,9 +84,10 @@ impl HealthRules {
         for (i, rule) in rules.iter().enumerate() {
             if let Some(earlier) = rules[..i].iter().find(|r| r.same_target(rule)) {
                 problems.push(format!(
-                    "{}: {} judges the same objects as {}; keep one",
+                    "{}: rule {} ({}): judges the same objects as {}; keep one",
                     rule.file,
-                    rule.name(),
+                    rule.index,
+                    rule.kind,
                     earlier.name()
                 ));
             }
@@ -189,11 +190,11 @@ impl HealthRule {
                 continue;
             };
             match expression.evaluate(&context) {
-                Outcome::True => {
+                Evaluation::True => {
                     return judged(status(format!("{expression} ({})", self.name())));
                 }
-                Outcome::False => {}
-                Outcome::Broken(why) => {
+                Evaluation::False => {}
+                Evaluation::Broken(why) => {
                     return judged(ObjectStatus::error(format!(
                         "{} cannot evaluate {expression}: {why}",
                         self.name()
@@ -210,16 +211,16 @@ impl HealthRule {
 }
 
 impl Expression {
-    fn evaluate(&self, context: &Context<'_, '_>) -> Outcome {
+    fn evaluate(&self, context: &Context<'_, '_>) -> Evaluation {
         match self.program.execute(context) {
-            Ok(cel::Value::Bool(true)) => Outcome::True,
-            Ok(cel::Value::Bool(false)) => Outcome::False,
-            Ok(other) => Outcome::Broken(format!(
+            Ok(cel::Value::Bool(true)) => Evaluation::True,
+            Ok(cel::Value::Bool(false)) => Evaluation::False,
+            Ok(other) => Evaluation::Broken(format!(
                 "it returned {}, not a bool",
                 describe_value(&other)
             )),
-            Err(err) if self.is_missing_field(&err) => Outcome::False,
-            Err(err) => Outcome::Broken(err.to_string()),
+            Err(err) if self.is_missing_field(&err) => Evaluation::False,
+            Err(err) => Evaluation::Broken(err.to_string()),
         }
     }
 
@@ -381,7 +382,6 @@ fn split_api_version(api_version: &str) -> Result<(String, Option<String>), Stri
     if group.contains('*') || version.contains('/') || version.is_empty() {
         return Err("must be group/version, e.g. example.com/v1 or example.com/*".into());
     }
-    debug_assert_eq!(group_of(api_version), group);
     let version = (version != "*").then(|| version.to_string());
     Ok((group.to_string(), version))
 }
@@ -596,8 +596,7 @@ mod tests {
         assert_eq!(
             found,
             [
-                "rules.yaml: rule 2 of rules.yaml judges the same objects as rule 1 of rules.yaml; \
-              keep one"
+                "rules.yaml: rule 2 (Widget): judges the same objects as rule 1 of rules.yaml; keep one"
             ]
         );
     }

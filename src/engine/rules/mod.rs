@@ -7,6 +7,7 @@ mod context;
 mod custom;
 mod events;
 mod network;
+mod operators;
 mod pod;
 mod pod_history;
 mod pod_policy;
@@ -56,7 +57,8 @@ fn terminating(object: &Value, key: &ObjectKey) -> ObjectStatus {
 /// The kind's own rule, from the table of kinds; kinds not in it are custom resources.
 fn by_kind(object: &Value, key: &ObjectKey, ctx: &Context) -> ObjectStatus {
     let Some(known) = kinds::lookup(&key.group, &key.kind) else {
-        return custom::custom_resource(object, ctx);
+        return operators::judge(object, key, ctx)
+            .unwrap_or_else(|| custom::custom_resource(object, ctx));
     };
     match known.rule {
         Rule::Deployment => workloads::deployment(object, ctx),
@@ -141,7 +143,7 @@ mod tests {
         );
         assert_eq!(
             evaluate_fixture(yaml, &key).message,
-            "Created (no readiness conditions reported)"
+            "exists (no status to judge; add a rule with --health-rules)"
         );
     }
 

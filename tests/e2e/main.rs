@@ -8,6 +8,7 @@ mod dashboard;
 mod events;
 mod fingerprints;
 mod logs;
+mod operators;
 mod smoke;
 mod steps;
 mod support;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
     trials.extend(logs::trials());
     trials.extend(dashboard::trials());
     trials.extend(steps::trials());
+    trials.extend(operators::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

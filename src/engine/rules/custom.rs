@@ -16,13 +16,10 @@ fn is_failure_word(word: &str) -> bool {
     )
 }
 
-/// Generic custom resources: status-rules.md §3.17 steps 2–6. Conditions stamped with an older
-/// observedGeneration than the object's describe an older spec and are skipped.
+/// Generic custom resources: status-rules.md §3.17 steps 2–6, after [`stale_status`].
 pub fn custom_resource(object: &Value, ctx: &Context) -> ObjectStatus {
-    if let Some((wanted, Some(observed))) = ctx.generation_lag(object, false) {
-        return ObjectStatus::in_progress(format!(
-            "Waiting for the controller to observe generation {wanted} (observed {observed})"
-        ));
+    if let Some(stale) = stale_status(object, ctx) {
+        return stale;
     }
     let wanted = ctx.wanted_generation(object);
     let is_current = |c: &Condition| !matches!((c.observed_generation, wanted), (Some(seen), Some(wanted)) if seen < wanted);
@@ -40,20 +37,7 @@ pub fn custom_resource(object: &Value, ctx: &Context) -> ObjectStatus {
             ObjectStatus::in_progress(format!("Ready={}: {}", ready.status, ready.describe()))
         };
     }
-    if json::condition(object, "Ready").is_some() {
-        return ObjectStatus::in_progress(
-            "Waiting for the Ready condition of the current generation",
-        );
-    }
     let conditions = json::array_at(object, &["status", "conditions"]);
-    if let Some(wanted) = wanted
-        && let Some((kind, observed)) = stale_condition(conditions, wanted)
-    {
-        return ObjectStatus::in_progress(format!(
-            "Waiting for the controller to observe generation {wanted} (condition {kind} is of \
-             generation {observed})"
-        ));
-    }
     let mut word_seen = None;
     for field in ["phase", "state"] {
         if let Some(word) = json::str_at(object, &["status", field]).filter(|w| !w.is_empty()) {
@@ -82,6 +66,24 @@ pub fn custom_resource(object: &Value, ctx: &Context) -> ObjectStatus {
 fn existence() -> ObjectStatus {
     ObjectStatus::success("exists (no status to judge; add a rule with --health-rules)")
         .judged_by("existence")
+}
+
+/// Stale status is not success: In progress while `status.observedGeneration` or the
+/// `observedGeneration` of any condition (numbers or numeric strings) is older than the
+/// generation the apply returned, whatever rule judges the object.
+pub(super) fn stale_status(object: &Value, ctx: &Context) -> Option<ObjectStatus> {
+    if let Some((wanted, Some(observed))) = ctx.generation_lag(object, false) {
+        return Some(ObjectStatus::in_progress(format!(
+            "Waiting for the controller to observe generation {wanted} (observed {observed})"
+        )));
+    }
+    let wanted = ctx.wanted_generation(object)?;
+    let conditions = json::array_at(object, &["status", "conditions"]);
+    let (kind, observed) = stale_condition(conditions, wanted)?;
+    Some(ObjectStatus::in_progress(format!(
+        "Waiting for the controller to observe generation {wanted} (condition {kind} is of \
+         generation {observed})"
+    )))
 }
 
 /// The first condition stamped with a generation older than the wanted one: it describes an

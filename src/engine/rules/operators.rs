@@ -5,36 +5,49 @@
 use serde_json::Value;
 
 use super::context::Context;
+use super::custom;
 use crate::engine::json::{self, Condition};
 use crate::engine::model::{ObjectKey, ObjectStatus};
 
 /// The built-in rule's status of a custom resource, `None` when no built-in rule knows it.
 pub fn judge(object: &Value, key: &ObjectKey, ctx: &Context) -> Option<ObjectStatus> {
-    let status = match (key.group.as_str(), key.kind.as_str()) {
-        ("argoproj.io", "Rollout") => rollout(object, ctx),
-        ("cert-manager.io", "Certificate") => certificate(object, ctx),
-        ("cert-manager.io", "Issuer" | "ClusterIssuer") => issuer(object, ctx),
+    type Rule = fn(&Value, &Context) -> ObjectStatus;
+    let rule: Rule = match (key.group.as_str(), key.kind.as_str()) {
+        ("argoproj.io", "Rollout") => rollout,
+        ("cert-manager.io", "Certificate") => certificate,
+        ("cert-manager.io", "Issuer" | "ClusterIssuer") => issuer,
         ("kustomize.toolkit.fluxcd.io", "Kustomization")
         | ("helm.toolkit.fluxcd.io", "HelmRelease")
         | (
             "source.toolkit.fluxcd.io",
             "GitRepository" | "OCIRepository" | "HelmRepository" | "HelmChart" | "Bucket",
-        ) => flux(object, ctx),
-        ("external-secrets.io", "ExternalSecret") => external_secret(object, ctx),
-        ("serving.knative.dev", "Service") => knative_service(object, ctx),
-        ("keda.sh", "ScaledObject" | "ScaledJob") => keda(object, ctx),
+        ) => flux,
+        ("external-secrets.io", "ExternalSecret") => external_secret,
+        ("serving.knative.dev", "Service") => knative_service,
+        ("keda.sh", "ScaledObject" | "ScaledJob") => keda,
         _ if is_crossplane(object, key) => {
-            return Some(named(
-                crossplane(object, ctx),
+            return Some(judged(
+                object,
+                ctx,
+                crossplane,
                 "built-in rule for Crossplane",
             ));
         }
         _ => return None,
     };
-    Some(named(
-        status,
-        &format!("built-in rule for {}.{}", key.kind, key.group),
-    ))
+    let judge = format!("built-in rule for {}.{}", key.kind, key.group);
+    Some(judged(object, ctx, rule, &judge))
+}
+
+/// Stale status is In progress before any rule looks at it; the rule names itself.
+fn judged(
+    object: &Value,
+    ctx: &Context,
+    rule: fn(&Value, &Context) -> ObjectStatus,
+    judge: &str,
+) -> ObjectStatus {
+    let status = custom::stale_status(object, ctx).unwrap_or_else(|| rule(object, ctx));
+    named(status, judge)
 }
 
 /// The message says which rule judged, and so does the report's `judgedBy`.
@@ -47,48 +60,10 @@ fn named(mut status: ObjectStatus, judge: &str) -> ObjectStatus {
     status.judged_by(judge)
 }
 
-/// A condition as the rules see it: missing, stamped with an older generation than the one
-/// wanted (it describes an older spec), or current.
-enum Seen<'a> {
-    Missing,
-    Stale { observed: i64, wanted: i64 },
-    Current(Condition<'a>),
-}
-
-fn seen<'a>(object: &'a Value, kind: &str, ctx: &Context) -> Seen<'a> {
-    let Some(condition) = json::condition(object, kind) else {
-        return Seen::Missing;
-    };
-    match (condition.observed_generation, ctx.wanted_generation(object)) {
-        (Some(observed), Some(wanted)) if observed < wanted => Seen::Stale { observed, wanted },
-        _ => Seen::Current(condition),
-    }
-}
-
-fn current<'a>(object: &'a Value, kind: &str, ctx: &Context) -> Option<Condition<'a>> {
-    match seen(object, kind, ctx) {
-        Seen::Current(condition) => Some(condition),
-        _ => None,
-    }
-}
-
-/// In progress while `status.observedGeneration` (a number or a numeric string) lags.
-fn generation_lag(object: &Value, ctx: &Context) -> Option<ObjectStatus> {
-    let (wanted, observed) = ctx.generation_lag(object, false)?;
-    let observed = observed.map_or_else(|| "none".to_string(), |o| o.to_string());
-    Some(ObjectStatus::in_progress(format!(
-        "Waiting for the controller to observe generation {wanted} (observed {observed})"
-    )))
-}
-
-/// The usual wait for a condition that is missing or describes an older generation.
-fn waiting_for(kind: &str, seen: &Seen) -> ObjectStatus {
-    match seen {
-        Seen::Stale { observed, wanted } => ObjectStatus::in_progress(format!(
-            "{kind} condition is of generation {observed}, waiting for generation {wanted}"
-        )),
-        _ => ObjectStatus::in_progress(format!("Waiting for the {kind} condition")),
-    }
+/// Rules run after [`custom::stale_status`]: every condition they read is of the current
+/// generation, so a missing one is all they wait for.
+fn waiting_for(kind: &str) -> ObjectStatus {
+    ObjectStatus::in_progress(format!("Waiting for the {kind} condition"))
 }
 
 fn with_reason(prefix: &str, condition: &Condition) -> String {
@@ -103,12 +78,9 @@ fn with_reason(prefix: &str, condition: &Condition) -> String {
 /// Argo Rollouts: `status.phase` (Healthy, Progressing, Paused, Degraded), `status.abort`, and a
 /// `status.observedGeneration` that is a string (a numeric one since v1.0; a spec hash before,
 /// which cannot be compared and is ignored).
-fn rollout(object: &Value, ctx: &Context) -> ObjectStatus {
+fn rollout(object: &Value, _ctx: &Context) -> ObjectStatus {
     if json::at(object, &["status"]).is_none() {
         return ObjectStatus::in_progress("Waiting for the rollout controller to report status");
-    }
-    if let Some(lag) = generation_lag(object, ctx) {
-        return lag;
     }
     let message = json::str_at(object, &["status", "message"]).unwrap_or("");
     if json::bool_at(object, &["status", "abort"]) == Some(true) {
@@ -137,6 +109,12 @@ fn paused_message(pauses: &[&str], message: &str) -> String {
     } else {
         format!("Paused ({})", pauses.join(", "))
     };
+    // Argo repeats the pause reason as the message; say it once.
+    let message = if pauses.contains(&message) {
+        ""
+    } else {
+        message
+    };
     join(
         &format!("{head}, waiting to be resumed or promoted"),
         message,
@@ -154,11 +132,8 @@ fn join(head: &str, message: &str) -> String {
 /// cert-manager Certificate: Ready of the current generation (cert-manager stamps
 /// `observedGeneration` on each condition, not on the status), an issuance under way
 /// (Issuing=True), a failed one (Issuing=False reason Failed, or `lastFailureTime`).
-fn certificate(object: &Value, ctx: &Context) -> ObjectStatus {
-    if let Some(lag) = generation_lag(object, ctx) {
-        return lag;
-    }
-    if let Some(issuing) = current(object, "Issuing", ctx) {
+fn certificate(object: &Value, _ctx: &Context) -> ObjectStatus {
+    if let Some(issuing) = json::condition(object, "Issuing") {
         if issuing.is_true() {
             return ObjectStatus::in_progress(with_reason("Issuing", &issuing));
         }
@@ -166,9 +141,8 @@ fn certificate(object: &Value, ctx: &Context) -> ObjectStatus {
             return ObjectStatus::error(failed_issuance(object, &issuing.describe()));
         }
     }
-    let ready = seen(object, "Ready", ctx);
-    let Seen::Current(condition) = ready else {
-        return waiting_for("Ready", &ready);
+    let Some(condition) = json::condition(object, "Ready") else {
+        return waiting_for("Ready");
     };
     if condition.is_true() {
         return ObjectStatus::success(with_reason("Ready", &condition));
@@ -193,13 +167,9 @@ fn failed_issuance(object: &Value, why: &str) -> String {
 
 /// cert-manager Issuer and ClusterIssuer: Ready of the current generation; Ready=False with an
 /// error reason (`ErrInitIssuer`, `ErrRegisterACMEAccount`, ...) is an Error.
-fn issuer(object: &Value, ctx: &Context) -> ObjectStatus {
-    if let Some(lag) = generation_lag(object, ctx) {
-        return lag;
-    }
-    let ready = seen(object, "Ready", ctx);
-    let Seen::Current(condition) = ready else {
-        return waiting_for("Ready", &ready);
+fn issuer(object: &Value, _ctx: &Context) -> ObjectStatus {
+    let Some(condition) = json::condition(object, "Ready") else {
+        return waiting_for("Ready");
     };
     let reason = condition.reason();
     if condition.is_true() {
@@ -220,9 +190,9 @@ fn issuer(object: &Value, ctx: &Context) -> ObjectStatus {
 /// generation observed, then Stalled, Ready and Reconciling as Flux sets them: a failed attempt
 /// leaves Ready=False (with Reconciling reason ProgressingWithRetry while Flux retries), which
 /// is an Error as `flux reconcile` says; Ready=False for a dependency not ready is a wait.
-fn flux(object: &Value, ctx: &Context) -> ObjectStatus {
+fn flux(object: &Value, _ctx: &Context) -> ObjectStatus {
     let suspended = json::bool_at(object, &["spec", "suspend"]) == Some(true);
-    let status = flux_status(object, ctx);
+    let status = flux_status(object);
     if suspended && status.status != crate::engine::model::Status::Success {
         let message = format!("{} (suspended: spec.suspend is true)", status.message);
         return ObjectStatus { message, ..status };
@@ -230,7 +200,7 @@ fn flux(object: &Value, ctx: &Context) -> ObjectStatus {
     status
 }
 
-fn flux_status(object: &Value, ctx: &Context) -> ObjectStatus {
+fn flux_status(object: &Value) -> ObjectStatus {
     if let Some(requested) = json::annotation(object, "reconcile.fluxcd.io/requestedAt")
         && json::str_at(object, &["status", "lastHandledReconcileAt"]) != Some(requested)
     {
@@ -238,20 +208,16 @@ fn flux_status(object: &Value, ctx: &Context) -> ObjectStatus {
             "Waiting for the reconcile requested at {requested} to be handled"
         ));
     }
-    if let Some(lag) = generation_lag(object, ctx) {
-        return lag;
-    }
-    if let Some(stalled) = current(object, "Stalled", ctx).filter(Condition::is_true) {
+    if let Some(stalled) = json::condition(object, "Stalled").filter(Condition::is_true) {
         return ObjectStatus::error(with_reason("Stalled", &stalled));
     }
-    let ready = seen(object, "Ready", ctx);
-    let Seen::Current(condition) = ready else {
-        return waiting_for("Ready", &ready);
+    let Some(condition) = json::condition(object, "Ready") else {
+        return waiting_for("Ready");
     };
     if condition.is_true() {
         return ObjectStatus::success(with_reason("Ready", &condition));
     }
-    let reconciling = current(object, "Reconciling", ctx).filter(Condition::is_true);
+    let reconciling = json::condition(object, "Reconciling").filter(Condition::is_true);
     let retrying = reconciling.is_some_and(|r| r.reason() == "ProgressingWithRetry");
     if condition.is_false()
         && condition.reason() != "DependencyNotReady"
@@ -273,9 +239,6 @@ fn flux_status(object: &Value, ctx: &Context) -> ObjectStatus {
 /// External Secrets ExternalSecret: Ready (SecretSynced, or SecretSyncedError: an Error), and
 /// `status.syncedResourceVersion` (`<generation>-<hash>`) for the generation last synced.
 fn external_secret(object: &Value, ctx: &Context) -> ObjectStatus {
-    if let Some(lag) = generation_lag(object, ctx) {
-        return lag;
-    }
     let synced = json::str_at(object, &["status", "syncedResourceVersion"])
         .and_then(|version| version.split('-').next())
         .and_then(|generation| generation.parse::<i64>().ok());
@@ -286,9 +249,8 @@ fn external_secret(object: &Value, ctx: &Context) -> ObjectStatus {
             "Waiting for the secret to be synced for generation {wanted} (synced {synced})"
         ));
     }
-    let ready = seen(object, "Ready", ctx);
-    let Seen::Current(condition) = ready else {
-        return waiting_for("Ready", &ready);
+    let Some(condition) = json::condition(object, "Ready") else {
+        return waiting_for("Ready");
     };
     if condition.is_true() {
         let refreshed = json::str_at(object, &["status", "refreshTime"]);
@@ -326,13 +288,9 @@ fn is_knative_failure(reason: &str) -> bool {
 /// Knative Serving Service: Ready, ConfigurationsReady and RoutesReady of the observed
 /// generation. Unknown means not yet (helm#32066 returned before it); False is an Error only
 /// with a reason that says a revision cannot become ready.
-fn knative_service(object: &Value, ctx: &Context) -> ObjectStatus {
-    if let Some(lag) = generation_lag(object, ctx) {
-        return lag;
-    }
-    let ready = seen(object, "Ready", ctx);
-    let Seen::Current(condition) = ready else {
-        return waiting_for("Ready", &ready);
+fn knative_service(object: &Value, _ctx: &Context) -> ObjectStatus {
+    let Some(condition) = json::condition(object, "Ready") else {
+        return waiting_for("Ready");
     };
     if condition.is_true() {
         let url = json::str_at(object, &["status", "url"]);
@@ -342,7 +300,7 @@ fn knative_service(object: &Value, ctx: &Context) -> ObjectStatus {
         });
     }
     let parts = ["ConfigurationsReady", "RoutesReady"]
-        .map(|kind| current(object, kind, ctx).map(|c| (kind, c)));
+        .map(|kind| json::condition(object, kind).map(|c| (kind, c)));
     let failing = parts
         .iter()
         .flatten()
@@ -413,13 +371,9 @@ fn is_crossplane(object: &Value, key: &ObjectKey) -> bool {
 /// Crossplane: Synced=False is an Error (ReconcileError: the provider could not apply the
 /// spec) unless paused; Ready=True with Synced=True is Success; any other Ready (Creating,
 /// Unavailable, Waiting, Deleting) is In progress.
-fn crossplane(object: &Value, ctx: &Context) -> ObjectStatus {
-    if let Some(lag) = generation_lag(object, ctx) {
-        return lag;
-    }
-    let synced = seen(object, "Synced", ctx);
-    let Seen::Current(synced) = synced else {
-        return waiting_for("Synced", &synced);
+fn crossplane(object: &Value, _ctx: &Context) -> ObjectStatus {
+    let Some(synced) = json::condition(object, "Synced") else {
+        return waiting_for("Synced");
     };
     if synced.is_false() {
         return if synced.reason() == "ReconcilePaused" {
@@ -428,9 +382,8 @@ fn crossplane(object: &Value, ctx: &Context) -> ObjectStatus {
             ObjectStatus::error(with_reason("Synced=False", &synced))
         };
     }
-    let ready = seen(object, "Ready", ctx);
-    let Seen::Current(ready) = ready else {
-        return waiting_for("Ready", &ready);
+    let Some(ready) = json::condition(object, "Ready") else {
+        return waiting_for("Ready");
     };
     if ready.is_true() && synced.is_true() {
         ObjectStatus::success("Synced and Ready")
@@ -444,13 +397,9 @@ fn crossplane(object: &Value, ctx: &Context) -> ObjectStatus {
 /// KEDA ScaledObject and ScaledJob: Ready (False: the scaler or its target is misconfigured,
 /// an Error), Fallback=True (the scaler is failing and fallback replicas are in use, an Error),
 /// Paused and Active told in the message.
-fn keda(object: &Value, ctx: &Context) -> ObjectStatus {
-    if let Some(lag) = generation_lag(object, ctx) {
-        return lag;
-    }
-    let ready = seen(object, "Ready", ctx);
-    let Seen::Current(condition) = ready else {
-        return waiting_for("Ready", &ready);
+fn keda(object: &Value, _ctx: &Context) -> ObjectStatus {
+    let Some(condition) = json::condition(object, "Ready") else {
+        return waiting_for("Ready");
     };
     if condition.is_false() {
         return ObjectStatus::error(with_reason("Ready=False", &condition));
@@ -458,13 +407,13 @@ fn keda(object: &Value, ctx: &Context) -> ObjectStatus {
     if !condition.is_true() {
         return ObjectStatus::in_progress(with_reason("Ready=Unknown", &condition));
     }
-    if let Some(fallback) = current(object, "Fallback", ctx).filter(Condition::is_true) {
+    if let Some(fallback) = json::condition(object, "Fallback").filter(Condition::is_true) {
         return ObjectStatus::error(with_reason("Fallback", &fallback));
     }
     let mut message = with_reason("Ready", &condition);
-    if current(object, "Paused", ctx).is_some_and(|p| p.is_true()) {
+    if json::condition(object, "Paused").is_some_and(|p| p.is_true()) {
         message.push_str("; paused");
-    } else if let Some(active) = current(object, "Active", ctx) {
+    } else if let Some(active) = json::condition(object, "Active") {
         message.push_str(if active.is_true() {
             "; active"
         } else {
@@ -640,7 +589,7 @@ mod tests {
         assert_status(
             &issuer(&stale),
             Status::InProgress,
-            "waiting for generation 2",
+            "condition Ready is of generation 1",
         );
     }
 

@@ -330,6 +330,8 @@ const CROSSPLANE_SYSTEM_GROUPS: &[&str] = &[
     "meta.pkg.crossplane.io",
     "apiextensions.crossplane.io",
     "secrets.crossplane.io",
+    "ops.crossplane.io",
+    "protection.crossplane.io",
 ];
 
 /// Kinds every provider serves that have no Synced or Ready condition.
@@ -345,7 +347,8 @@ const CROSSPLANE_REASONS: &[&str] = &["ReconcileSuccess", "ReconcileError", "Rec
 
 /// Claims, composite resources and managed resources: a managed resource by its group
 /// (`*.crossplane.io`, `*.upbound.io`) or its `spec.forProvider`; a claim or composite (whose
-/// group is the user's own) by its composition fields, or once it reports a Synced condition
+/// group is the user's own) by its composition fields (`spec.compositionRef`,
+/// `spec.compositionSelector`, v2's `spec.crossplane`), or once it reports a Synced condition
 /// with one of Crossplane's reasons.
 fn is_crossplane(object: &Value, key: &ObjectKey) -> bool {
     if CROSSPLANE_SYSTEM_GROUPS.contains(&key.group.as_str())
@@ -354,15 +357,15 @@ fn is_crossplane(object: &Value, key: &ObjectKey) -> bool {
         return false;
     }
     let in_group = key.group.ends_with(".crossplane.io") || key.group.ends_with(".upbound.io");
+    // Fields only Crossplane uses (`resourceRef` is too common a name to tell).
     let spec_says = [
         "forProvider",
         "compositionRef",
         "compositionSelector",
-        "resourceRef",
+        "crossplane",
     ]
     .iter()
-    .any(|field| json::at(object, &["spec", field]).is_some())
-        || json::at(object, &["spec", "crossplane"]).is_some();
+    .any(|field| json::at(object, &["spec", field]).is_some());
     let synced_says = json::condition(object, "Synced")
         .is_some_and(|synced| CROSSPLANE_REASONS.contains(&synced.reason()));
     in_group || spec_says || synced_says
@@ -811,6 +814,26 @@ mod tests {
             Status::Error,
             "ReconcileError: cannot compose resources",
         );
+    }
+
+    #[test]
+    fn crossplane_claim_is_recognised_by_its_synced_reason_alone() {
+        let yaml = fixture!("crossplane-claim-error.yaml").replace(
+            "  compositionSelector:\n    matchLabels: {provider: aws}\n",
+            "",
+        );
+        assert!(!yaml.contains("compositionSelector"));
+        let status = judge(&yaml, "PostgreSQLInstance", "platform.example.org", Some(1));
+        assert_status(&status, Status::Error, "ReconcileError");
+    }
+
+    #[test]
+    fn a_resource_ref_alone_does_not_make_a_crossplane_resource() {
+        let yaml = "apiVersion: example.com/v1\nkind: Binding\nmetadata: {name: b, namespace: shop}\n\
+                    spec: {resourceRef: {name: x}}\n";
+        let key = ObjectKey::new("example.com", "Binding", Some("shop"), "b");
+        let status = evaluate_fixture_with(yaml, &key, Some(1), true);
+        assert_eq!(status.judged_by.as_deref(), Some("existence"));
     }
 
     #[test]

@@ -21,9 +21,8 @@ pub fn custom_resource(object: &Value, ctx: &Context) -> ObjectStatus {
     if let Some(stale) = stale_status(object, ctx) {
         return stale;
     }
-    let wanted = ctx.wanted_generation(object);
-    let is_current = |c: &Condition| !matches!((c.observed_generation, wanted), (Some(seen), Some(wanted)) if seen < wanted);
-    let current = |kind: &str| json::condition(object, kind).filter(is_current);
+    // After stale_status, every condition is of the current generation.
+    let current = |kind: &str| json::condition(object, kind);
     if let Some(stalled) = current("Stalled").filter(Condition::is_true) {
         return ObjectStatus::error(format!("Stalled: {}", stalled.describe()));
     }

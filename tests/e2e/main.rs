@@ -9,6 +9,7 @@ mod events;
 mod fingerprints;
 mod health;
 mod logs;
+mod operators;
 mod smoke;
 mod steps;
 mod support;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
     trials.extend(dashboard::trials());
     trials.extend(steps::trials());
     trials.extend(health::trials());
+    trials.extend(operators::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

@@ -1,6 +1,6 @@
 //! Generic custom resources and kinds no rule knows: the Stalled, Reconciling and Ready
 //! conditions of the current generation, failure words in a phase or state, else done once
-//! created.
+//! created (said honestly when there was nothing to judge).
 
 use serde_json::Value;
 
@@ -16,17 +16,13 @@ fn is_failure_word(word: &str) -> bool {
     )
 }
 
-/// Generic custom resources: status-rules.md §3.17 steps 2–6. Conditions stamped with an older
-/// observedGeneration than the object's describe an older spec and are skipped.
+/// Generic custom resources: status-rules.md §3.17 steps 2–6, after [`stale_status`].
 pub fn custom_resource(object: &Value, ctx: &Context) -> ObjectStatus {
-    if let Some((wanted, Some(observed))) = ctx.generation_lag(object, false) {
-        return ObjectStatus::in_progress(format!(
-            "Waiting for the controller to observe generation {wanted} (observed {observed})"
-        ));
+    if let Some(stale) = stale_status(object, ctx) {
+        return stale;
     }
-    let wanted = ctx.wanted_generation(object);
-    let is_current = |c: &Condition| !matches!((c.observed_generation, wanted), (Some(seen), Some(wanted)) if seen < wanted);
-    let current = |kind: &str| json::condition(object, kind).filter(is_current);
+    // After stale_status, every condition is of the current generation.
+    let current = |kind: &str| json::condition(object, kind);
     if let Some(stalled) = current("Stalled").filter(Condition::is_true) {
         return ObjectStatus::error(format!("Stalled: {}", stalled.describe()));
     }
@@ -40,24 +36,63 @@ pub fn custom_resource(object: &Value, ctx: &Context) -> ObjectStatus {
             ObjectStatus::in_progress(format!("Ready={}: {}", ready.status, ready.describe()))
         };
     }
-    if json::condition(object, "Ready").is_some() {
-        return ObjectStatus::in_progress(
-            "Waiting for the Ready condition of the current generation",
-        );
-    }
+    let conditions = json::array_at(object, &["status", "conditions"]);
+    let mut word_seen = None;
     for field in ["phase", "state"] {
-        if let Some(word) = json::str_at(object, &["status", field])
-            && is_failure_word(word)
-        {
-            let message = json::str_at(object, &["status", "message"]).unwrap_or("");
-            return ObjectStatus::error(
-                format!("{field} {word}: {message}")
-                    .trim_end_matches(": ")
-                    .to_string(),
-            );
+        if let Some(word) = json::str_at(object, &["status", field]).filter(|w| !w.is_empty()) {
+            if is_failure_word(word) {
+                let message = json::str_at(object, &["status", "message"]).unwrap_or("");
+                return ObjectStatus::error(
+                    format!("{field} {word}: {message}")
+                        .trim_end_matches(": ")
+                        .to_string(),
+                );
+            }
+            word_seen = word_seen.or(Some((field, word)));
         }
     }
-    ObjectStatus::success("Created (no readiness conditions reported)")
+    match word_seen {
+        Some((field, word)) => {
+            ObjectStatus::success(format!("{field} {word} (no readiness conditions reported)"))
+        }
+        None if conditions.is_empty() => existence(),
+        None => ObjectStatus::success("Created (no readiness conditions reported)"),
+    }
+}
+
+/// Nothing to judge but that the object exists: Success, said honestly and counted in the
+/// report as judged by existence.
+fn existence() -> ObjectStatus {
+    ObjectStatus::success("exists (no status to judge; add a rule with --health-rules)")
+        .judged_by("existence")
+}
+
+/// Stale status is not success: In progress while `status.observedGeneration` or the
+/// `observedGeneration` of any condition (numbers or numeric strings) is older than the
+/// generation the apply returned, whatever rule judges the object.
+pub(super) fn stale_status(object: &Value, ctx: &Context) -> Option<ObjectStatus> {
+    if let Some((wanted, Some(observed))) = ctx.generation_lag(object, false) {
+        return Some(ObjectStatus::in_progress(format!(
+            "Waiting for the controller to observe generation {wanted} (observed {observed})"
+        )));
+    }
+    let wanted = ctx.wanted_generation(object)?;
+    let conditions = json::array_at(object, &["status", "conditions"]);
+    let (kind, observed) = stale_condition(conditions, wanted)?;
+    Some(ObjectStatus::in_progress(format!(
+        "Waiting for the controller to observe generation {wanted} (condition {kind} is of \
+         generation {observed})"
+    )))
+}
+
+/// The first condition stamped with a generation older than the wanted one: it describes an
+/// older spec, so nothing the status says is about the applied one yet.
+fn stale_condition(conditions: &[Value], wanted: i64) -> Option<(&str, i64)> {
+    conditions.iter().find_map(|condition| {
+        let observed = json::int_at(condition, &["observedGeneration"])?;
+        let kind = json::str_at(condition, &["type"]).unwrap_or("?");
+        (observed < wanted).then_some((kind, observed))
+    })
 }
 
 #[cfg(test)]
@@ -129,8 +164,86 @@ mod tests {
     }
 
     #[test]
-    fn custom_resource_without_status_is_success() {
+    fn custom_resource_without_status_is_success_by_existence_only() {
         let yaml = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: blue, namespace: shop, generation: 1}\n";
-        assert_eq!(widget(yaml, None).status, Status::Success);
+        let status = widget(yaml, Some(1));
+        assert_eq!(
+            (status.status, status.message.as_str()),
+            (
+                Status::Success,
+                "exists (no status to judge; add a rule with --health-rules)"
+            )
+        );
+        assert_eq!(status.judged_by.as_deref(), Some("existence"));
+    }
+
+    #[test]
+    fn custom_resource_with_an_empty_status_is_judged_by_existence() {
+        let yaml = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: blue, namespace: shop}\n\
+                    status: {conditions: [], lastUpdated: \"2024-05-02T09:18:00Z\"}\n";
+        assert_eq!(widget(yaml, None).judged_by.as_deref(), Some("existence"));
+    }
+
+    #[test]
+    fn custom_resource_with_a_phase_word_is_not_judged_by_existence() {
+        let yaml = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: blue, namespace: shop}\n\
+                    status: {phase: Running}\n";
+        let status = widget(yaml, None);
+        assert_eq!(status.status, Status::Success);
+        assert_eq!(status.judged_by, None);
+        assert!(
+            status.message.contains("phase Running"),
+            "{}",
+            status.message
+        );
+    }
+
+    #[test]
+    fn custom_resource_string_observed_generation_that_lags_is_in_progress() {
+        let yaml = fixture!("cr-ready.yaml").replace(
+            "observedGeneration: 2\n  phase",
+            "observedGeneration: \"1\"\n  phase",
+        );
+        let status = widget(&yaml, Some(2));
+        assert_eq!(status.status, Status::InProgress, "{}", status.message);
+        assert!(
+            status.message.contains("(observed 1)"),
+            "{}",
+            status.message
+        );
+        // The same string, caught up, is Success.
+        let yaml = fixture!("cr-ready.yaml").replace(
+            "observedGeneration: 2\n  phase",
+            "observedGeneration: \"2\"\n  phase",
+        );
+        assert_eq!(widget(&yaml, Some(2)).status, Status::Success);
+    }
+
+    #[test]
+    fn custom_resource_string_observed_generation_on_the_condition_is_compared() {
+        let yaml = fixture!("cr-ready.yaml").replace(
+            "observedGeneration: 2\n    reason",
+            "observedGeneration: \"1\"\n    reason",
+        );
+        let status = widget(&yaml, Some(2));
+        assert_eq!(status.status, Status::InProgress, "{}", status.message);
+    }
+
+    #[test]
+    fn custom_resource_stale_condition_of_any_type_is_in_progress() {
+        // Only a Stalled condition, of the previous generation: the error it told may be fixed
+        // by the applied spec, and nothing says the new one is good yet.
+        let yaml = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: blue, namespace: shop, generation: 3}\n\
+                    status:\n  conditions:\n  - {type: Stalled, status: \"True\", reason: InvalidSpec, observedGeneration: \"2\"}\n  \
+                    - {type: Available, status: \"True\", observedGeneration: 2}\n";
+        let status = widget(yaml, Some(3));
+        assert_eq!(status.status, Status::InProgress, "{}", status.message);
+        assert!(
+            status
+                .message
+                .contains("condition Stalled is of generation 2"),
+            "{}",
+            status.message
+        );
     }
 }

@@ -7,6 +7,7 @@ mod context;
 mod custom;
 mod events;
 mod network;
+mod operators;
 mod pod;
 mod pod_history;
 mod pod_policy;
@@ -61,7 +62,8 @@ fn by_kind(object: &Value, key: &ObjectKey, ctx: &Context) -> ObjectStatus {
         return status;
     }
     let Some(known) = kinds::lookup(&key.group, &key.kind) else {
-        return custom::custom_resource(object, ctx);
+        return operators::judge(object, key, ctx)
+            .unwrap_or_else(|| custom::custom_resource(object, ctx));
     };
     match known.rule {
         Rule::Deployment => workloads::deployment(object, ctx),
@@ -146,7 +148,7 @@ mod tests {
         );
         assert_eq!(
             evaluate_fixture(yaml, &key).message,
-            "Created (no readiness conditions reported)"
+            "exists (no status to judge; add a rule with --health-rules)"
         );
     }
 

@@ -1,0 +1,170 @@
+//! Custom resources end to end: a CRD of the same shape as an operator's kind (Argo Rollouts'
+//! `rollouts.argoproj.io`) judged by its built-in rule, and a kind no rule knows, with no
+//! status, judged by its existence only.
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::Api;
+use kube::api::DeleteParams;
+use libtest_mimic::Trial;
+
+use crate::support::{TestContext, e2e};
+
+pub fn trials() -> Vec<Trial> {
+    vec![
+        e2e(
+            "operators_argo_rollout_is_judged_by_the_built_in_rule",
+            argo_rollout_is_judged_by_the_built_in_rule,
+        ),
+        e2e(
+            "operators_kind_without_rule_or_status_is_judged_by_existence",
+            kind_without_rule_or_status_is_judged_by_existence,
+        ),
+    ]
+}
+
+/// A CRD served without a status subresource, so the status written in a manifest is
+/// persisted by the apply, as the operator's controller would have written it.
+fn crd(group: &str, plural: &str, kind: &str, version: &str) -> String {
+    format!(
+        r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: {plural}.{group}
+spec:
+  group: {group}
+  scope: Namespaced
+  names: {{plural: {plural}, singular: {singular}, kind: {kind}}}
+  versions:
+  - name: {version}
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+"#,
+        singular = kind.to_lowercase()
+    )
+}
+
+/// An Argo Rollout whose status (string observedGeneration, as Argo Rollouts writes it) says
+/// `phase`; a new object is at generation 1.
+fn rollout(name: &str, phase: &str, observed: &str, message: &str) -> String {
+    format!(
+        r#"apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: {name}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app: {name}}}}}
+  strategy: {{canary: {{steps: [{{setWeight: 50}}]}}}}
+status:
+  phase: {phase}
+  message: '{message}'
+  observedGeneration: "{observed}"
+"#
+    )
+}
+
+async fn argo_rollout_is_judged_by_the_built_in_rule(ctx: TestContext) {
+    let definition = crd("argoproj.io", "rollouts", "Rollout", "v1alpha1");
+    let degraded = ctx.apply(
+        &format!(
+            "{definition}---\n{}",
+            rollout(
+                "broken",
+                "Degraded",
+                "1",
+                "ProgressDeadlineExceeded: ReplicaSet broken-7d9f8c6b5 has timed out progressing."
+            )
+        ),
+        &["--stabilization", "1s", "--timeout", "60s"],
+    );
+    let healthy = ctx.apply(
+        &rollout("web", "Healthy", "1", ""),
+        &["--stabilization", "1s", "--timeout", "60s"],
+    );
+    // The string "0" is older than generation 1: the controller has not seen this spec yet.
+    let stale = ctx.apply(
+        &rollout("stale", "Healthy", "0", ""),
+        &["--stabilization", "1s", "--timeout", "4s"],
+    );
+    let _ = Api::<CustomResourceDefinition>::all(ctx.client.clone())
+        .delete("rollouts.argoproj.io", &DeleteParams::default())
+        .await;
+
+    assert_eq!(degraded.code, Some(1), "{}", degraded.text);
+    assert!(
+        degraded
+            .stdout
+            .contains("Degraded: ProgressDeadlineExceeded"),
+        "{}",
+        degraded.text
+    );
+    assert!(
+        degraded
+            .stdout
+            .contains("(built-in rule for Rollout.argoproj.io)"),
+        "{}",
+        degraded.text
+    );
+
+    assert_eq!(healthy.code, Some(0), "{}", healthy.text);
+    assert!(
+        healthy
+            .stdout
+            .contains("Healthy (built-in rule for Rollout.argoproj.io)"),
+        "{}",
+        healthy.text
+    );
+
+    assert_eq!(stale.code, Some(3), "{}", stale.text);
+    assert!(
+        stale.stdout.contains("observe generation 1 (observed 0)"),
+        "{}",
+        stale.text
+    );
+}
+
+async fn kind_without_rule_or_status_is_judged_by_existence(ctx: TestContext) {
+    let group = format!("{}.kstatus.dev", ctx.namespace);
+    let manifest = format!(
+        "{}---\napiVersion: {group}/v1\nkind: Gadget\nmetadata:\n  name: first\nspec:\n  size: 3\n",
+        crd(&group, "gadgets", "Gadget", "v1")
+    );
+    let run = ctx.apply(&manifest, &["--stabilization", "1s", "-o", "json"]);
+    let _ = Api::<CustomResourceDefinition>::all(ctx.client.clone())
+        .delete(&format!("gadgets.{group}"), &DeleteParams::default())
+        .await;
+
+    assert_eq!(run.code, Some(0), "{}", run.text);
+    let report: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|err| panic!("{err}: {}", run.text));
+    let gadget = report["objects"]
+        .as_array()
+        .and_then(|objects| objects.iter().find(|o| o["kind"] == "Gadget"))
+        .unwrap_or_else(|| panic!("no Gadget in the report: {}", run.text));
+    assert_eq!(gadget["status"], "Success", "{}", run.text);
+    assert_eq!(
+        gadget["message"], "exists (no status to judge; add a rule with --health-rules)",
+        "{}",
+        run.text
+    );
+    assert_eq!(gadget["judgedBy"], "existence", "{}", run.text);
+    // The CRD itself is judged by its own rule, not by existence.
+    let definition = report["objects"]
+        .as_array()
+        .and_then(|objects| {
+            objects
+                .iter()
+                .find(|o| o["kind"] == "CustomResourceDefinition")
+        })
+        .unwrap_or_else(|| panic!("no CRD in the report: {}", run.text));
+    assert!(definition.get("judgedBy").is_none(), "{}", run.text);
+    assert!(
+        run.stderr.contains("exists (no status to judge"),
+        "{}",
+        run.text
+    );
+}

@@ -19,12 +19,20 @@ pub fn trials() -> Vec<Trial> {
             "operators_kind_without_rule_or_status_is_judged_by_existence",
             kind_without_rule_or_status_is_judged_by_existence,
         ),
+        e2e(
+            "operators_every_built_in_rule_judges_its_kind_served_by_a_crd",
+            every_built_in_rule_judges_its_kind,
+        ),
     ]
 }
 
 /// A CRD served without a status subresource, so the status written in a manifest is
 /// persisted by the apply, as the operator's controller would have written it.
 fn crd(group: &str, plural: &str, kind: &str, version: &str) -> String {
+    crd_scoped(group, plural, kind, version, "Namespaced")
+}
+
+fn crd_scoped(group: &str, plural: &str, kind: &str, version: &str, scope: &str) -> String {
     format!(
         r#"apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -32,7 +40,7 @@ metadata:
   name: {plural}.{group}
 spec:
   group: {group}
-  scope: Namespaced
+  scope: {scope}
   names: {{plural: {plural}, singular: {singular}, kind: {kind}}}
   versions:
   - name: {version}
@@ -167,4 +175,95 @@ async fn kind_without_rule_or_status_is_judged_by_existence(ctx: TestContext) {
         "{}",
         run.text
     );
+}
+
+/// The operator pack's fixtures (tests/fixtures/engine, the documented status shapes the unit
+/// tests judge) and the status each must get when its kind is served by a CRD and the object
+/// applied with that status. Rollouts have their own test above (same CRD, run in parallel).
+const PACK: [(&str, &str); 11] = [
+    ("certificate-ready", "Success"),
+    ("certificate-issuance-failed", "Error"),
+    ("clusterissuer", "Success"),
+    ("crossplane-bucket", "Success"),
+    ("crossplane-claim-error", "Error"),
+    ("externalsecret-synced", "Success"),
+    ("flux-helmrelease-failed", "Error"),
+    ("flux-kustomization-ready", "Success"),
+    ("keda-scaledobject", "Success"),
+    ("knative-service-ready", "Success"),
+    ("knative-service-revision-failed", "Error"),
+];
+
+async fn every_built_in_rule_judges_its_kind(ctx: TestContext) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/engine");
+    let mut crds: Vec<(String, String)> = Vec::new();
+    let mut objects = Vec::new();
+    let mut expected = Vec::new();
+    for (fixture, status) in PACK {
+        let text = std::fs::read_to_string(dir.join(format!("{fixture}.yaml"))).unwrap();
+        let mut object: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+        let api_version = object["apiVersion"].as_str().unwrap().to_string();
+        let (group, version) = api_version.split_once('/').unwrap();
+        let kind = object["kind"].as_str().unwrap().to_string();
+        let plural = format!("{}s", kind.to_lowercase());
+        let namespaced = object["metadata"].get("namespace").is_some();
+        // As the user would write it: a name, a namespace from -n, the status as the controller
+        // wrote it; the server sets generation 1.
+        let name = if namespaced {
+            fixture.to_string()
+        } else {
+            format!("{}-{fixture}", ctx.namespace)
+        };
+        let metadata = object["metadata"].as_object_mut().unwrap();
+        for field in ["namespace", "uid", "generation", "resourceVersion"] {
+            metadata.remove(field);
+        }
+        metadata.insert("name".into(), name.clone().into());
+        let crd_name = format!("{plural}.{group}");
+        if !crds.iter().any(|(name, _)| *name == crd_name) {
+            let scope = if namespaced { "Namespaced" } else { "Cluster" };
+            crds.push((crd_name, crd_scoped(group, &plural, &kind, version, scope)));
+        }
+        objects.push(format!("{}\n", serde_json::to_string(&object).unwrap()));
+        expected.push((kind, name, status));
+    }
+    let manifest: Vec<String> = crds
+        .iter()
+        .map(|(_, crd)| crd.clone())
+        .chain(objects)
+        .collect();
+    let run = ctx.apply(
+        &manifest.join("---\n"),
+        &["--stabilization", "1s", "--timeout", "90s", "-o", "json"],
+    );
+    for (name, _) in &crds {
+        let _ = Api::<CustomResourceDefinition>::all(ctx.client.clone())
+            .delete(name, &DeleteParams::default())
+            .await;
+    }
+
+    assert_eq!(
+        run.code,
+        Some(1),
+        "some fixtures are failures: {}",
+        run.text
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|err| panic!("{err}: {}", run.text));
+    for (kind, name, status) in expected {
+        let object = report["objects"]
+            .as_array()
+            .and_then(|objects| {
+                objects
+                    .iter()
+                    .find(|o| o["kind"] == kind.as_str() && o["name"] == name.as_str())
+            })
+            .unwrap_or_else(|| panic!("no {kind}/{name} in the report: {}", run.text));
+        assert_eq!(object["status"], status, "{kind}/{name}: {object}");
+        let judge = object["judgedBy"].as_str().unwrap_or_default();
+        assert!(
+            judge.starts_with("built-in rule for"),
+            "{kind}/{name} judged by {judge:?}: {object}"
+        );
+    }
 }

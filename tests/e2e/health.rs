@@ -7,7 +7,7 @@ use kube::Api;
 use kube::api::DeleteParams;
 use libtest_mimic::Trial;
 
-use crate::support::{TestContext, e2e};
+use crate::support::{TestContext, crd, e2e};
 
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -25,24 +25,9 @@ pub fn trials() -> Vec<Trial> {
 /// A CRD without a status subresource, so the apply itself sets each Widget's status (as a
 /// controller would), and two Widgets: one Broken, one Ready.
 fn manifest(group: &str) -> String {
+    let crd = crd(group, "widgets", "Widget", "v1", "Namespaced");
     format!(
-        r#"apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.{group}
-spec:
-  group: {group}
-  scope: Namespaced
-  names: {{plural: widgets, singular: widget, kind: Widget}}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        x-kubernetes-preserve-unknown-fields: true
----
+        r#"{crd}---
 apiVersion: {group}/v1
 kind: Widget
 metadata:

@@ -7,7 +7,7 @@ use kube::Api;
 use kube::api::DeleteParams;
 use libtest_mimic::Trial;
 
-use crate::support::{TestContext, e2e};
+use crate::support::{TestContext, crd, e2e};
 
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -26,33 +26,9 @@ pub fn trials() -> Vec<Trial> {
     ]
 }
 
-/// A CRD served without a status subresource, so the status written in a manifest is
-/// persisted by the apply, as the operator's controller would have written it.
-fn crd(group: &str, plural: &str, kind: &str, version: &str) -> String {
-    crd_scoped(group, plural, kind, version, "Namespaced")
-}
-
-fn crd_scoped(group: &str, plural: &str, kind: &str, version: &str, scope: &str) -> String {
-    format!(
-        r#"apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: {plural}.{group}
-spec:
-  group: {group}
-  scope: {scope}
-  names: {{plural: {plural}, singular: {singular}, kind: {kind}}}
-  versions:
-  - name: {version}
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        x-kubernetes-preserve-unknown-fields: true
-"#,
-        singular = kind.to_lowercase()
-    )
+/// A namespaced CRD that persists the status a manifest writes (see [`crd`]).
+fn namespaced_crd(group: &str, plural: &str, kind: &str, version: &str) -> String {
+    crd(group, plural, kind, version, "Namespaced")
 }
 
 /// An Argo Rollout whose status (string observedGeneration, as Argo Rollouts writes it) says
@@ -76,7 +52,7 @@ status:
 }
 
 async fn argo_rollout_is_judged_by_the_built_in_rule(ctx: TestContext) {
-    let definition = crd("argoproj.io", "rollouts", "Rollout", "v1alpha1");
+    let definition = namespaced_crd("argoproj.io", "rollouts", "Rollout", "v1alpha1");
     let degraded = ctx.apply(
         &format!(
             "{definition}---\n{}",
@@ -139,7 +115,7 @@ async fn kind_without_rule_or_status_is_judged_by_existence(ctx: TestContext) {
     let group = format!("{}.kstatus.dev", ctx.namespace);
     let manifest = format!(
         "{}---\napiVersion: {group}/v1\nkind: Gadget\nmetadata:\n  name: first\nspec:\n  size: 3\n",
-        crd(&group, "gadgets", "Gadget", "v1")
+        namespaced_crd(&group, "gadgets", "Gadget", "v1")
     );
     let run = ctx.apply(&manifest, &["--stabilization", "1s", "-o", "json"]);
     let _ = Api::<CustomResourceDefinition>::all(ctx.client.clone())
@@ -222,7 +198,7 @@ async fn every_built_in_rule_judges_its_kind(ctx: TestContext) {
         let crd_name = format!("{plural}.{group}");
         if !crds.iter().any(|(name, _)| *name == crd_name) {
             let scope = if namespaced { "Namespaced" } else { "Cluster" };
-            crds.push((crd_name, crd_scoped(group, &plural, &kind, version, scope)));
+            crds.push((crd_name, crd(group, &plural, &kind, version, scope)));
         }
         objects.push(format!("{}\n", serde_json::to_string(&object).unwrap()));
         expected.push((kind, name, status));

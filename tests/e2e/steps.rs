@@ -13,7 +13,7 @@ use libtest_mimic::Trial;
 use serde_json::Value;
 
 use crate::support::pods::{BUSYBOX, CRASH, SERVE, command};
-use crate::support::{TestContext, describe, e2e};
+use crate::support::{TestContext, crd, describe, e2e};
 
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -317,25 +317,7 @@ spec:
 /// has applied it; the other way round is refused before anything is applied.
 async fn crd_of_an_earlier_step_serves_a_later_one(ctx: TestContext) {
     let group = format!("widgets.{}.kstatus.dev", ctx.namespace);
-    let crd = format!(
-        r#"apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.{group}
-spec:
-  group: {group}
-  scope: Namespaced
-  names: {{plural: widgets, singular: widget, kind: Widget}}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        x-kubernetes-preserve-unknown-fields: true
-"#
-    );
+    let crd = crd(&group, "widgets", "Widget", "v1", "Namespaced");
     let widget = format!("apiVersion: {group}/v1\nkind: Widget\nmetadata:\n  name: first\n");
     let crd_path = ctx.manifest("01-crd.yaml", &crd);
     let widget_path = ctx.manifest("02-widget.yaml", &widget);

@@ -311,3 +311,29 @@ pub fn describe(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// A CustomResourceDefinition of one version that accepts any fields and has no status
+/// subresource, so the `status` a manifest writes is persisted by the apply, as a controller
+/// would have written it. `scope` is `Namespaced` or `Cluster`.
+pub fn crd(group: &str, plural: &str, kind: &str, version: &str, scope: &str) -> String {
+    format!(
+        r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: {plural}.{group}
+spec:
+  group: {group}
+  scope: {scope}
+  names: {{plural: {plural}, singular: {singular}, kind: {kind}}}
+  versions:
+  - name: {version}
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+"#,
+        singular = kind.to_lowercase()
+    )
+}

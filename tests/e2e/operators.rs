@@ -51,7 +51,23 @@ status:
     )
 }
 
+/// These tests define CRDs with the operators' real names and delete them afterwards: on a
+/// cluster where an operator is installed that would replace and then remove its CRD, so they
+/// refuse to run there.
+async fn refuse_if_installed(ctx: &TestContext, names: &[&str]) {
+    let crds = Api::<CustomResourceDefinition>::all(ctx.client.clone());
+    for name in names {
+        let existing = crds.get_opt(name).await.expect("reading CRDs");
+        assert!(
+            existing.is_none(),
+            "CRD {name} already exists on this cluster (is the operator installed?): these tests \
+             would replace and delete it; run them on a test cluster"
+        );
+    }
+}
+
 async fn argo_rollout_is_judged_by_the_built_in_rule(ctx: TestContext) {
+    refuse_if_installed(&ctx, &["rollouts.argoproj.io"]).await;
     let definition = namespaced_crd("argoproj.io", "rollouts", "Rollout", "v1alpha1");
     let degraded = ctx.apply(
         &format!(
@@ -203,6 +219,8 @@ async fn every_built_in_rule_judges_its_kind(ctx: TestContext) {
         objects.push(format!("{}\n", serde_json::to_string(&object).unwrap()));
         expected.push((kind, name, status));
     }
+    let names: Vec<&str> = crds.iter().map(|(name, _)| name.as_str()).collect();
+    refuse_if_installed(&ctx, &names).await;
     let manifest: Vec<String> = crds
         .iter()
         .map(|(_, crd)| crd.clone())

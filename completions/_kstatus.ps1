@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'kstatus' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Server-side apply manifests, then track every object and its children to a verdict')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show what `apply` would change: a server-side dry-run apply of each object compared with the live object, as unified YAML diffs')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Show the live status of a labelled application (or of the objects named in manifests)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (used to refresh completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -75,6 +76,34 @@ Register-ArgumentCompleter -Native -CommandName 'kstatus' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kstatus;diff' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, directory, or - for stdin (repeatable)')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, directory, or - for stdin (repeatable)')
+            [CompletionResult]::new('--field-manager', '--field-manager', [CompletionResultType]::ParameterName, 'Field manager name for the server-side dry-run apply')
+            [CompletionResult]::new('--adopt', '--adopt', [CompletionResultType]::ParameterName, 'Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply` (repeatable; giving it replaces the default list; `none`: adopt nothing)')
+            [CompletionResult]::new('--redact', '--redact', [CompletionResultType]::ParameterName, 'Extra value to redact from everything kstatus prints (repeatable)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, '`table`: unified diffs and a summary; `json`/`yaml`: the kstatus.dev/diff/v1 document')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, '`table`: unified diffs and a summary; `json`/`yaml`: the kstatus.dev/diff/v1 document')
+            [CompletionResult]::new('--fingerprint-salt', '--fingerprint-salt', [CompletionResultType]::ParameterName, 'Salt of the Secret fingerprints, so they compare across runs (default: random per run). It is never printed')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace for namespaced objects that do not name one (default: from the context)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace for namespaced objects that do not name one (default: from the context)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single API response (e.g. 30s; 0 = no limit; watches excluded)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on the terminal (NO_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured)')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Recurse into subdirectories of directories given with -f')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Recurse into subdirectories of directories given with -f')
+            [CompletionResult]::new('--force-conflicts', '--force-conflicts', [CompletionResultType]::ParameterName, 'Take ownership of fields another field manager owns instead of failing with a conflict')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -138,12 +167,16 @@ Register-ArgumentCompleter -Native -CommandName 'kstatus' -ScriptBlock {
         }
         'kstatus;help' {
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Server-side apply manifests, then track every object and its children to a verdict')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show what `apply` would change: a server-side dry-run apply of each object compared with the live object, as unified YAML diffs')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Show the live status of a labelled application (or of the objects named in manifests)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (used to refresh completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'kstatus;help;apply' {
+            break
+        }
+        'kstatus;help;diff' {
             break
         }
         'kstatus;help;watch' {

@@ -33,6 +33,7 @@ set edit:completion:arg-completer[kstatus] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand apply 'Server-side apply manifests, then track every object and its children to a verdict'
+            cand diff 'Show what `apply` would change: a server-side dry-run apply of each object compared with the live object, as unified YAML diffs'
             cand watch 'Show the live status of a labelled application (or of the objects named in manifests)'
             cand generate 'Write shell completions or man pages (used to refresh completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -71,6 +72,33 @@ set edit:completion:arg-completer[kstatus] = {|@words|
             cand --verbose 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kstatus;diff'= {
+            cand -f 'Manifest file, directory, or - for stdin (repeatable)'
+            cand --filename 'Manifest file, directory, or - for stdin (repeatable)'
+            cand --field-manager 'Field manager name for the server-side dry-run apply'
+            cand --adopt 'Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply` (repeatable; giving it replaces the default list; `none`: adopt nothing)'
+            cand --redact 'Extra value to redact from everything kstatus prints (repeatable)'
+            cand -o '`table`: unified diffs and a summary; `json`/`yaml`: the kstatus.dev/diff/v1 document'
+            cand --output '`table`: unified diffs and a summary; `json`/`yaml`: the kstatus.dev/diff/v1 document'
+            cand --fingerprint-salt 'Salt of the Secret fingerprints, so they compare across runs (default: random per run). It is never printed'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use'
+            cand --cluster 'The kubeconfig cluster to use'
+            cand --user 'The kubeconfig user to use'
+            cand -n 'Namespace for namespaced objects that do not name one (default: from the context)'
+            cand --namespace 'Namespace for namespaced objects that do not name one (default: from the context)'
+            cand --request-timeout 'How long to wait for a single API response (e.g. 30s; 0 = no limit; watches excluded)'
+            cand --color 'When to use colour on the terminal (NO_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured)'
+            cand -R 'Recurse into subdirectories of directories given with -f'
+            cand --recursive 'Recurse into subdirectories of directories given with -f'
+            cand --force-conflicts 'Take ownership of fields another field manager owns instead of failing with a conflict'
+            cand -v 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
+            cand --verbose 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -131,11 +159,14 @@ set edit:completion:arg-completer[kstatus] = {|@words|
         }
         &'kstatus;help'= {
             cand apply 'Server-side apply manifests, then track every object and its children to a verdict'
+            cand diff 'Show what `apply` would change: a server-side dry-run apply of each object compared with the live object, as unified YAML diffs'
             cand watch 'Show the live status of a labelled application (or of the objects named in manifests)'
             cand generate 'Write shell completions or man pages (used to refresh completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kstatus;help;apply'= {
+        }
+        &'kstatus;help;diff'= {
         }
         &'kstatus;help;watch'= {
         }

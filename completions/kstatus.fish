@@ -37,6 +37,7 @@ complete -c kstatus -n "__fish_kstatus_needs_command" -s v -l verbose -d 'Debug 
 complete -c kstatus -n "__fish_kstatus_needs_command" -s h -l help -d 'Print help'
 complete -c kstatus -n "__fish_kstatus_needs_command" -s V -l version -d 'Print version'
 complete -c kstatus -n "__fish_kstatus_needs_command" -f -a "apply" -d 'Server-side apply manifests, then track every object and its children to a verdict'
+complete -c kstatus -n "__fish_kstatus_needs_command" -f -a "diff" -d 'Show what `apply` would change: a server-side dry-run apply of each object compared with the live object, as unified YAML diffs'
 complete -c kstatus -n "__fish_kstatus_needs_command" -f -a "watch" -d 'Show the live status of a labelled application (or of the objects named in manifests)'
 complete -c kstatus -n "__fish_kstatus_needs_command" -f -a "generate" -d 'Write shell completions or man pages (used to refresh completions/ and man/)'
 complete -c kstatus -n "__fish_kstatus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -76,6 +77,28 @@ complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l logs -d 'Follo
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s v -l verbose -d 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s V -l version -d 'Print version'
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -s f -l filename -d 'Manifest file, directory, or - for stdin (repeatable)' -r -F
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l field-manager -d 'Field manager name for the server-side dry-run apply' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l adopt -d 'Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply` (repeatable; giving it replaces the default list; `none`: adopt nothing)' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l redact -d 'Extra value to redact from everything kstatus prints (repeatable)' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -s o -l output -d '`table`: unified diffs and a summary; `json`/`yaml`: the kstatus.dev/diff/v1 document' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l fingerprint-salt -d 'Salt of the Secret fingerprints, so they compare across runs (default: random per run). It is never printed' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l context -d 'The kubeconfig context to use' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l user -d 'The kubeconfig user to use' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -s n -l namespace -d 'Namespace for namespaced objects that do not name one (default: from the context)' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l request-timeout -d 'How long to wait for a single API response (e.g. 30s; 0 = no limit; watches excluded)' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l color -d 'When to use colour on the terminal (NO_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -s R -l recursive -d 'Recurse into subdirectories of directories given with -f'
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l force-conflicts -d 'Take ownership of fields another field manager owns instead of failing with a conflict'
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -s v -l verbose -d 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -s V -l version -d 'Print version'
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -s l -l selector -d 'Label selector, e.g. app=shop (required unless -f or --by is given)' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l by -d 'Dashboard: group the objects carrying this label by its value and namespace, one row per application, e.g. app.kubernetes.io/instance' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -s f -l filename -d 'Watch the objects named in these manifests without applying them (repeatable)' -r -F
@@ -123,7 +146,8 @@ never\t''"
 complete -c kstatus -n "__fish_kstatus_using_subcommand generate" -s v -l verbose -d 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
 complete -c kstatus -n "__fish_kstatus_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kstatus -n "__fish_kstatus_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c kstatus -n "__fish_kstatus_using_subcommand help; and not __fish_seen_subcommand_from apply watch generate help" -f -a "apply" -d 'Server-side apply manifests, then track every object and its children to a verdict'
-complete -c kstatus -n "__fish_kstatus_using_subcommand help; and not __fish_seen_subcommand_from apply watch generate help" -f -a "watch" -d 'Show the live status of a labelled application (or of the objects named in manifests)'
-complete -c kstatus -n "__fish_kstatus_using_subcommand help; and not __fish_seen_subcommand_from apply watch generate help" -f -a "generate" -d 'Write shell completions or man pages (used to refresh completions/ and man/)'
-complete -c kstatus -n "__fish_kstatus_using_subcommand help; and not __fish_seen_subcommand_from apply watch generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kstatus -n "__fish_kstatus_using_subcommand help; and not __fish_seen_subcommand_from apply diff watch generate help" -f -a "apply" -d 'Server-side apply manifests, then track every object and its children to a verdict'
+complete -c kstatus -n "__fish_kstatus_using_subcommand help; and not __fish_seen_subcommand_from apply diff watch generate help" -f -a "diff" -d 'Show what `apply` would change: a server-side dry-run apply of each object compared with the live object, as unified YAML diffs'
+complete -c kstatus -n "__fish_kstatus_using_subcommand help; and not __fish_seen_subcommand_from apply diff watch generate help" -f -a "watch" -d 'Show the live status of a labelled application (or of the objects named in manifests)'
+complete -c kstatus -n "__fish_kstatus_using_subcommand help; and not __fish_seen_subcommand_from apply diff watch generate help" -f -a "generate" -d 'Write shell completions or man pages (used to refresh completions/ and man/)'
+complete -c kstatus -n "__fish_kstatus_using_subcommand help; and not __fish_seen_subcommand_from apply diff watch generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -18,6 +18,16 @@ pub const DEFAULT_ADOPTED_MANAGERS: [&str; 2] = ["kubectl-client-side-apply", "b
 /// The `--adopt` value that turns adoption off.
 pub const ADOPT_NONE: &str = "none";
 
+/// `diff` exits as `kubectl diff`: whether there are differences, or why it could not tell.
+const DIFF_EXIT_CODES_HELP: &str = "Exit codes:
+    0  no differences
+    1  differences found
+    2  usage or input error (bad flags, unreadable or invalid manifest); nothing was sent
+    4  the API server rejected a dry-run apply (invalid, conflict, forbidden, denied)
+    5  cluster unreachable, authentication failed, or API errors that retries could not overcome
+   70  internal error: kstatus itself failed
+";
+
 /// Apply Kubernetes manifests and track every object and its children until the set is stable in
 /// Success, stable in Error, or the timeout hits.
 #[derive(Debug, Parser)]
@@ -42,6 +52,11 @@ pub enum Command {
     /// Server-side apply manifests, then track every object and its children to a verdict.
     #[command(after_help = EXIT_CODES_HELP.as_str())]
     Apply(ApplyArgs),
+
+    /// Show what `apply` would change: a server-side dry-run apply of each object compared
+    /// with the live object, as unified YAML diffs.
+    #[command(after_help = DIFF_EXIT_CODES_HELP)]
+    Diff(DiffArgs),
 
     /// Show the live status of a labelled application (or of the objects named in manifests).
     #[command(after_help = EXIT_CODES_HELP.as_str())]
@@ -141,19 +156,73 @@ pub struct ApplyArgs {
 impl ApplyArgs {
     /// The managers to adopt fields from: the `--adopt` values, none for `--adopt none`.
     pub fn adopted_managers(&self) -> Result<Vec<String>, String> {
-        if self.adopt.iter().any(|m| m == ADOPT_NONE) {
-            return match self.adopt.len() {
-                1 => Ok(Vec::new()),
-                _ => Err(format!(
-                    "--adopt {ADOPT_NONE} turns adoption off and cannot be combined with other \
-                     --adopt values"
-                )),
-            };
-        }
-        if self.adopt.iter().any(|m| m.trim().is_empty()) {
-            return Err("--adopt needs a field manager name".into());
-        }
-        Ok(self.adopt.clone())
+        adopted_managers(&self.adopt)
+    }
+}
+
+/// The managers to adopt fields from: the `--adopt` values, none for `--adopt none`.
+fn adopted_managers(adopt: &[String]) -> Result<Vec<String>, String> {
+    if adopt.iter().any(|m| m == ADOPT_NONE) {
+        return match adopt.len() {
+            1 => Ok(Vec::new()),
+            _ => Err(format!(
+                "--adopt {ADOPT_NONE} turns adoption off and cannot be combined with other \
+                 --adopt values"
+            )),
+        };
+    }
+    if adopt.iter().any(|m| m.trim().is_empty()) {
+        return Err("--adopt needs a field manager name".into());
+    }
+    Ok(adopt.to_vec())
+}
+
+/// `kstatus diff`: the manifest and server-side apply flags of `apply`, and the output format.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Manifest file, directory, or - for stdin (repeatable).
+    #[arg(short = 'f', long = "filename", value_name = "PATH", required = true,
+          value_hint = ValueHint::AnyPath)]
+    pub filenames: Vec<PathBuf>,
+
+    /// Recurse into subdirectories of directories given with -f.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+
+    /// Field manager name for the server-side dry-run apply.
+    #[arg(long, value_name = "NAME", default_value = "kstatus")]
+    pub field_manager: String,
+
+    /// Take ownership of fields another field manager owns instead of failing with a conflict.
+    #[arg(long)]
+    pub force_conflicts: bool,
+
+    /// Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply`
+    /// (repeatable; giving it replaces the default list; `none`: adopt nothing).
+    #[arg(long = "adopt", value_name = "MANAGER",
+          default_values_t = DEFAULT_ADOPTED_MANAGERS.map(String::from))]
+    pub adopt: Vec<String>,
+
+    /// Extra value to redact from everything kstatus prints (repeatable).
+    #[arg(long, value_name = "VALUE")]
+    pub redact: Vec<String>,
+
+    /// `table`: unified diffs and a summary; `json`/`yaml`: the kstatus.dev/diff/v1 document.
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT",
+          default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+
+    /// Salt of the Secret fingerprints, so they compare across runs (default: random per run).
+    /// It is never printed.
+    #[arg(long, value_name = "VALUE", env = "KSTATUS_FINGERPRINT_SALT", hide_env_values = true,
+          value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub fingerprint_salt: Option<String>,
+}
+
+impl DiffArgs {
+    /// The managers to adopt fields from: the `--adopt` values, none for `--adopt none`.
+    pub fn adopted_managers(&self) -> Result<Vec<String>, String> {
+        adopted_managers(&self.adopt)
     }
 }
 

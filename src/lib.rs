@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod cluster;
 pub mod cmd;
+pub mod diff;
 pub mod engine;
 pub mod error;
 pub mod exit;

@@ -663,3 +663,45 @@ fn invalid_health_rules_are_a_usage_error_before_connecting() {
         .stderr(contains("cannot read kubeconfig /nonexistent/kubeconfig"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn diff_help_lists_its_flags_and_exit_codes() {
+    kstatus()
+        .args(["diff", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("--filename <PATH>"))
+        .stdout(contains("--recursive"))
+        .stdout(contains("--field-manager <NAME>"))
+        .stdout(contains("--force-conflicts"))
+        .stdout(contains("--adopt <MANAGER>"))
+        .stdout(contains("--output <FORMAT>"))
+        .stdout(contains("--fingerprint-salt <VALUE>"))
+        .stdout(contains("--namespace <NAME>"))
+        .stdout(contains("1  differences found"))
+        .stdout(contains("--timeout").not());
+}
+
+/// `diff` reads and validates the manifests before contacting any cluster, as `apply` does.
+#[test]
+fn diff_rejects_a_bad_manifest_before_connecting() {
+    kstatus()
+        .args(["diff", "--kubeconfig", "/nonexistent/kubeconfig", "-f", "-"])
+        .write_stdin("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\nkind: Secret\n")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains(
+            "<stdin>:6 (document 2): Secret: missing apiVersion",
+        ));
+    kstatus()
+        .args(["diff", "-f", "x.yaml", "--adopt", "none", "--adopt", "helm"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot be combined"));
+    kstatus()
+        .arg("diff")
+        .assert()
+        .code(2)
+        .stderr(contains("--filename"));
+}

@@ -7,6 +7,7 @@ pub mod client;
 pub mod discovery;
 pub mod errors;
 pub mod inspect;
+pub mod live;
 pub mod logs;
 pub mod secrets;
 pub mod watch;

@@ -2,6 +2,7 @@
 //! renderers together for one subcommand and returns how it ended.
 
 pub mod apply;
+pub mod diff;
 pub mod generate;
 pub mod health;
 pub mod logs;
@@ -36,6 +37,7 @@ impl From<Result<RunOutcome, Error>> for Ended {
 pub fn run(cli: Cli) -> Ended {
     match cli.command {
         Command::Apply(args) => apply::run(&cli.global, &args),
+        Command::Diff(args) => diff::run(&cli.global, &args),
         Command::Watch(args) => watch::run(&cli.global, &args).into(),
         Command::Generate(args) => generate::run(&args).into(),
     }

@@ -4,6 +4,7 @@
 pub mod card;
 pub mod changes;
 pub mod dashboard;
+pub mod diff;
 pub mod events;
 pub mod github;
 pub mod junit;

@@ -5,6 +5,7 @@
 
 mod apply;
 mod dashboard;
+mod diff;
 mod events;
 mod fingerprints;
 mod health;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
     trials.extend(steps::trials());
     trials.extend(health::trials());
     trials.extend(operators::trials());
+    trials.extend(diff::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

@@ -88,11 +88,7 @@ async fn diff(
         let subject = format!(
             "{}{} ({})",
             manifest.display_name(),
-            request
-                .namespace
-                .as_deref()
-                .map(|ns| format!(" -n {ns}"))
-                .unwrap_or_default(),
+            in_namespace(request),
             manifest.origin
         );
         let failed = |request: Request<'_>, err: kube::Error| {
@@ -106,7 +102,18 @@ async fn diff(
             }
         };
         let after = match after {
-            Ok(applied) => applied.object,
+            Ok(applied) => {
+                let name = format!("{}{}", manifest.display_name(), in_namespace(request));
+                if !applied.adopted.is_empty() {
+                    let managers = applied.adopted.join(", ");
+                    let line = format!("{name}: would adopt fields from {managers}");
+                    render::diff::note(&line, &redactor);
+                }
+                if let Some(why) = &applied.not_adopted {
+                    render::diff::note(&format!("{name}: {why}"), &redactor);
+                }
+                applied.object
+            }
             Err(err) => {
                 let field_manager = &options.field_manager;
                 failures.push(failed(Request::Apply { field_manager }, err));
@@ -170,6 +177,15 @@ async fn requests(
             })
         })
         .collect())
+}
+
+/// ` -n ns` for a namespaced object, nothing otherwise.
+fn in_namespace(request: &ApplyRequest) -> String {
+    request
+        .namespace
+        .as_deref()
+        .map(|ns| format!(" -n {ns}"))
+        .unwrap_or_default()
 }
 
 fn object_ref(request: &ApplyRequest, manifest: &Manifest) -> ObjectRef {

@@ -87,6 +87,13 @@ pub fn document(report: &DiffReport, yaml: bool, redactor: &Redactor) -> String 
     to_text(&value, yaml)
 }
 
+/// A line on stderr about what the dry run would do besides changing fields (adopting another
+/// manager's fields), kept off stdout so the diff stays a diff.
+pub fn note(line: &str, redactor: &Redactor) {
+    // Nothing useful is left to do when stderr is gone.
+    let _ = Redacting::new(io::stderr(), redactor.clone()).emit(&format!("{line}\n"));
+}
+
 /// Writes the report to stdout in `format` (table: the text form).
 pub fn print(
     report: &DiffReport,

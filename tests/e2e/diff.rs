@@ -19,6 +19,10 @@ pub fn trials() -> Vec<Trial> {
             "diff_shows_a_secret_change_as_fingerprints_only",
             secret_change_as_fingerprints_only,
         ),
+        e2e(
+            "diff_of_objects_kubectl_applied_adopts_and_shows_no_difference",
+            kubectl_applied_objects_show_no_difference,
+        ),
     ]
 }
 
@@ -210,4 +214,43 @@ async fn secret_change_as_fingerprints_only(ctx: TestContext) {
             }
         }
     }
+}
+
+/// Objects last applied by `kubectl apply` (client-side) differ from kstatus's dry run only in
+/// field ownership and the last-applied annotation, which are no differences; adopting their
+/// fields is said on stderr, and nothing is persisted.
+async fn kubectl_applied_objects_show_no_difference(ctx: TestContext) {
+    let manifest = app(1, "slow");
+    let path = ctx.manifest("kubectl.yaml", &manifest);
+    let applied = ctx.kubectl(&["apply", "-f", path.to_str().unwrap()]);
+    assert!(applied.status.success(), "{applied:?}");
+
+    let (code, stdout, stderr) = diff(&ctx, "same.yaml", &manifest, &[]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert_eq!(stdout, "no differences (2 objects unchanged)\n");
+    assert!(
+        stderr.contains(&format!(
+            "ConfigMap/settings -n {}: would adopt fields from kubectl-client-side-apply",
+            ctx.namespace
+        )),
+        "{stderr}"
+    );
+
+    let (code, stdout, stderr) = diff(&ctx, "changed.yaml", &app(1, "fast"), &[]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("-  mode: slow\n+  mode: fast\n"),
+        "{stdout}"
+    );
+
+    // The dry runs adopted nothing: kubectl still owns the fields.
+    let managers = ctx.kubectl(&["get", "configmap", "settings", "-o", "json"]);
+    let object: Value = serde_json::from_slice(&managers.stdout).expect("kubectl's JSON");
+    let owners: Vec<&str> = object["metadata"]["managedFields"]
+        .as_array()
+        .expect("managedFields")
+        .iter()
+        .filter_map(|m| m["manager"].as_str())
+        .collect();
+    assert!(!owners.contains(&"kstatus"), "{owners:?}");
 }

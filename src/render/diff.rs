@@ -7,7 +7,6 @@ use std::io;
 use owo_colors::{OwoColorize, Style};
 
 use super::redact::{Redacting, Redactor};
-use super::report::to_text;
 use super::settings::Format;
 use crate::diff::{Change, DiffReport};
 
@@ -79,12 +78,36 @@ fn paint_diff(diff: &str, color: bool) -> String {
     out
 }
 
-/// The report as the `kstatus.dev/diff/v1` document, every string redacted before it is
-/// serialized.
+/// The report as the `kstatus.dev/diff/v1` document, fields in schema order, every string
+/// redacted before it is serialized (a YAML document must quote `[redacted]`).
 pub fn document(report: &DiffReport, yaml: bool, redactor: &Redactor) -> String {
-    let mut value = serde_json::to_value(report).expect("the diff report serializes");
-    redactor.redact_json(&mut value);
-    to_text(&value, yaml)
+    let mut report = report.clone();
+    let objects = report
+        .changed
+        .iter_mut()
+        .map(|d| &mut d.object)
+        .chain(report.unchanged.iter_mut());
+    for object in objects {
+        for text in [&mut object.api_group, &mut object.kind, &mut object.name] {
+            *text = redactor.redact(text);
+        }
+        if let Some(namespace) = &mut object.namespace {
+            *namespace = redactor.redact(namespace);
+        }
+    }
+    for difference in &mut report.changed {
+        difference.diff = redactor.redact(&difference.diff);
+        for field in &mut difference.fields {
+            *field = redactor.redact(field);
+        }
+    }
+    if yaml {
+        serde_saphyr::to_string(&report).expect("the diff report serializes as YAML")
+    } else {
+        let mut text = serde_json::to_string_pretty(&report).expect("the diff report serializes");
+        text.push('\n');
+        text
+    }
 }
 
 /// A line on stderr about what the dry run would do besides changing fields (adopting another
@@ -200,5 +223,14 @@ mod tests {
         assert_eq!(value["unchanged"][0]["name"], "same");
         assert!(!json.contains("fast"));
         assert!(json.contains("[redacted]"));
+        assert!(json.starts_with("{\n  \"schema\": \"kstatus.dev/diff/v1\",\n  \"changed\""));
+        let yaml = document(&report(), true, &redactor);
+        assert!(
+            yaml.starts_with("schema: kstatus.dev/diff/v1\nchanged:\n"),
+            "{yaml}"
+        );
+        assert!(!yaml.contains("fast"));
+        let parsed: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+        assert_eq!(parsed, value);
     }
 }

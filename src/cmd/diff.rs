@@ -168,13 +168,12 @@ async fn requests(
         .iter()
         .zip(resources)
         .zip(namespaces)
-        .filter_map(|((manifest, resource), namespace)| {
-            Some(ApplyRequest {
-                resource: resource?,
-                namespace,
-                name: manifest.name().to_string(),
-                object: manifest.object.clone(),
-            })
+        .map(|((manifest, resource), namespace)| ApplyRequest {
+            // One request per manifest, in order: the comparison pairs them up.
+            resource: resource.expect("plan::namespaces refuses kinds the server does not serve"),
+            namespace,
+            name: manifest.name().to_string(),
+            object: manifest.object.clone(),
         })
         .collect())
 }

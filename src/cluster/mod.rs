@@ -9,6 +9,7 @@ pub mod errors;
 pub mod inspect;
 pub mod logs;
 pub mod secrets;
+pub mod versions;
 pub mod watch;
 
 pub use errors::{describe, status_code};

@@ -9,6 +9,7 @@ mod events;
 mod fingerprints;
 mod health;
 mod logs;
+mod noop;
 mod operators;
 mod smoke;
 mod steps;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
     trials.extend(steps::trials());
     trials.extend(health::trials());
     trials.extend(operators::trials());
+    trials.extend(noop::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
 use kube::Api;
 use libtest_mimic::Trial;
 
@@ -20,6 +20,10 @@ pub fn trials() -> Vec<Trial> {
         e2e(
             "noop_unchanged_step_ends_at_once",
             unchanged_step_ends_at_once,
+        ),
+        e2e(
+            "noop_secret_written_with_string_data_is_unchanged_on_a_reapply",
+            secret_with_string_data_is_unchanged,
         ),
     ]
 }
@@ -192,4 +196,45 @@ async fn unchanged_step_ends_at_once(ctx: TestContext) {
         "{text}"
     );
     assert!(second["elapsedSeconds"].as_f64().unwrap() >= 3.0, "{text}");
+}
+
+/// Server-side apply of `stringData` writes a new resourceVersion every time; kstatus sends it as
+/// `data`, so an unchanged Secret is a no-op like any other object.
+async fn secret_with_string_data_is_unchanged(ctx: TestContext) {
+    const VALUE: &str = "not-for-printing-7";
+    let manifest = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  token: {VALUE}\n"
+    );
+    let first = ctx.apply(&manifest, &["--stabilization", "3s"]);
+    assert_eq!(first.code, Some(0), "{}", first.text);
+    let secrets = Api::<Secret>::namespaced(ctx.client.clone(), &ctx.namespace);
+    let stored = secrets.get("creds").await.expect("the Secret");
+    let token = stored
+        .data
+        .as_ref()
+        .and_then(|d| d.get("token"))
+        .expect("data.token");
+    assert_eq!(token.0, VALUE.as_bytes(), "the value is stored as given");
+
+    let again = ctx.apply(&manifest, &["--stabilization", "3s"]);
+    assert_eq!(again.code, Some(0), "{}", again.text);
+    let after = secrets.get("creds").await.expect("the Secret");
+    assert_eq!(
+        after.metadata.resource_version, stored.metadata.resource_version,
+        "{}",
+        again.text
+    );
+    assert!(
+        again.elapsed < AT_ONCE,
+        "{:?}: {}",
+        again.elapsed,
+        again.text
+    );
+    assert!(
+        verdict(&again)
+            .ends_with("nothing changed: all 1 objects were already applied and in Success"),
+        "{}",
+        again.text
+    );
+    assert!(!again.all().contains(VALUE), "{}", again.text);
 }

@@ -70,14 +70,17 @@ pub(super) async fn run(mut run: StepRun<'_, '_>, mut output: Output) -> Result<
         // Once a step has been tracked, Ctrl-C no longer ends the process by itself: the
         // apply of the next step listens for it, as tracking does.
         let mut signals = track::signal_stream();
-        // A step that changed nothing and is all Success ends at once, as a whole run does.
-        let before = if options.dry_run {
-            noop::Before::unknown()
-        } else {
-            noop::read_before(run.connection, run.planned, step.range.clone()).await
+        let applying = async {
+            // A step that changed nothing and is all Success ends at once, as a whole run does.
+            let before = if options.dry_run {
+                noop::Before::unknown()
+            } else {
+                noop::read_before(run.connection, run.planned, step.range.clone()).await
+            };
+            let applied = run.apply_step(step, &mut output).await?;
+            Ok::<_, Error>((before, applied))
         };
-        let applying = run.apply_step(step, &mut output);
-        let mut applied = tokio::select! {
+        let (before, mut applied) = tokio::select! {
             applied = applying => applied?,
             signal = signals.recv() => {
                 let outcome = RunOutcome::Interrupted(signal.unwrap_or(Signal::Interrupt));

@@ -10,6 +10,7 @@ use super::adopt;
 use super::discovery::Resource;
 use crate::fingerprint::{self, Salt};
 use crate::ssa::defaults::fill_list_map_key_defaults;
+use crate::ssa::secrets::string_data_as_data;
 
 /// How objects are applied.
 #[derive(Debug, Clone)]
@@ -92,8 +93,8 @@ pub async fn apply_one(
 }
 
 /// The configuration sent for a request: the manifest as written, with the namespace of the
-/// request URL and the defaults server-side apply needs (the manifest itself stays untouched for
-/// messages and redaction).
+/// request URL, the defaults server-side apply needs and a Secret's `stringData` as `data` (the
+/// manifest itself stays untouched for messages and redaction).
 fn body_for(request: &ApplyRequest) -> Value {
     let mut body = request.object.clone();
     // The request URL carries the namespace; the body must agree with it or omit it.
@@ -108,6 +109,7 @@ fn body_for(request: &ApplyRequest) -> Value {
         }
     }
     fill_list_map_key_defaults(&mut body);
+    string_data_as_data(&mut body);
     body
 }
 

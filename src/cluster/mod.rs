@@ -10,6 +10,7 @@ pub mod inspect;
 pub mod live;
 pub mod logs;
 pub mod secrets;
+pub mod versions;
 pub mod watch;
 
 pub use errors::{describe, status_code};

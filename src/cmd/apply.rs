@@ -1,5 +1,6 @@
 //! `kstatus apply`: load, validate, order, server-side apply, track, stabilize, report.
 
+mod noop;
 mod steps;
 
 use std::collections::HashMap;
@@ -128,6 +129,14 @@ async fn apply(
         return steps::run(run, output).await;
     }
 
+    // What every object's resourceVersion was, to know afterwards whether the apply changed
+    // anything.
+    let before = if options.dry_run {
+        noop::Before::unknown()
+    } else {
+        noop::read_before(&connection, &planned, 0..manifests.len()).await
+    };
+
     // Phase 1: Namespaces and CRDs, so that what lives in them can apply.
     let (first_indexes, rest) = plan::apply_phases(&manifests);
     let mut applied: HashMap<usize, Value> = HashMap::new();
@@ -173,7 +182,8 @@ async fn apply(
         return Ok(RunOutcome::Success);
     }
 
-    let plan = tracking_plan(
+    let unchanged = before.unchanged(&applied, 0..manifests.len());
+    let mut plan = tracking_plan(
         args,
         &planned,
         &mut applied,
@@ -182,6 +192,7 @@ async fn apply(
         started,
         &health_rules,
     );
+    plan.unchanged = unchanged;
     track::run(&connection, plan, output).await
 }
 
@@ -228,6 +239,7 @@ fn tracking_plan(
         // of the manifests and, read before the apply, the old ones of the Secrets it changes.
         salt: options.fingerprint_salt.without_value_sink(),
         logs: args.tracking.logs,
+        unchanged: false,
     }
 }
 

@@ -89,6 +89,9 @@ pub struct TrackPlan {
     pub salt: Salt,
     /// `--logs`: follow the logs of pods that are not Ready or are failing.
     pub logs: bool,
+    /// The apply changed nothing: once every watch has listed, an all-Success state is the
+    /// verdict at once ([`Tracker::nothing_changed`]).
+    pub unchanged: bool,
 }
 
 /// Sleeps until the engine's next moment of interest (window end, deadline, grace), or for
@@ -226,6 +229,9 @@ pub async fn track(
                         }
                         interrupted.insert(target);
                     }
+                }
+                if plan.unchanged && listed.len() == targets.len() {
+                    tracker.nothing_changed(now());
                 }
                 // Exit the moment the verdict is known, not at the next tick.
                 if plan.mode == Mode::Verdict && tracker.verdict().is_some() {

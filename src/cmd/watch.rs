@@ -127,6 +127,7 @@ async fn watch(
         started,
         salt,
         logs: args.tracking.logs,
+        unchanged: false,
     };
     track::run(&connection, plan, output).await
 }

@@ -105,6 +105,8 @@ pub struct Tracker {
     verdict: Option<Verdict>,
     latest: Moment,
     connection: ConnectionState,
+    /// Whether [`Tracker::nothing_changed`] has judged the run (it judges once).
+    judged_unchanged: bool,
 }
 
 impl Tracker {
@@ -126,6 +128,7 @@ impl Tracker {
             verdict: None,
             latest: Moment::START,
             connection: ConnectionState::default(),
+            judged_unchanged: false,
         }
     }
 
@@ -259,6 +262,38 @@ impl Tracker {
             self.connection.last_outage = Some((since, now));
         }
         self.after_update(true, now);
+    }
+
+    /// The run's apply changed nothing (every object kept its resourceVersion) and `now` is the
+    /// first moment its state is complete (every watch has listed). If every tracked object has
+    /// been seen and is Success, that is the verdict at once: no rollout was started, so a
+    /// window would only wait for nothing. Otherwise the window and deadline rules go on as for
+    /// any run. Only the first call judges: a state that was not all Success then does not
+    /// become a no-op later.
+    pub fn nothing_changed(&mut self, now: Moment) {
+        self.latest = self.latest.max(now);
+        self.decide(now);
+        if std::mem::replace(&mut self.judged_unchanged, true) || self.verdict.is_some() {
+            return;
+        }
+        let all_success = self
+            .tracked
+            .iter()
+            .all(|t| t.seen && t.status.status == Status::Success);
+        if self.tracked.is_empty() || !all_success || self.connection.lost_since.is_some() {
+            return;
+        }
+        let count = self.tracked.len();
+        self.verdict = Some(Verdict {
+            outcome: Outcome::Success,
+            reason: format!(
+                "nothing changed: all {count} objects were already applied and in Success"
+            ),
+            at: now,
+            failed: Vec::new(),
+            timed_out: Vec::new(),
+            never_found: Vec::new(),
+        });
     }
 
     /// The verdict, once known; it never changes afterwards.

@@ -10,6 +10,7 @@ mod events;
 mod fingerprints;
 mod health;
 mod logs;
+mod noop;
 mod operators;
 mod smoke;
 mod steps;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
     trials.extend(health::trials());
     trials.extend(operators::trials());
     trials.extend(diff::trials());
+    trials.extend(noop::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

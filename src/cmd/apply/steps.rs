@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::{Planned, apply_batch, resolve_deferred, tracking_plan, wait_for_crds};
+use super::{Planned, apply_batch, noop, resolve_deferred, tracking_plan, wait_for_crds};
 use crate::cli::{ApplyArgs, GlobalArgs};
 use crate::cluster::apply::ApplyOptions;
 use crate::cluster::client::Connection;
@@ -70,8 +70,17 @@ pub(super) async fn run(mut run: StepRun<'_, '_>, mut output: Output) -> Result<
         // Once a step has been tracked, Ctrl-C no longer ends the process by itself: the
         // apply of the next step listens for it, as tracking does.
         let mut signals = track::signal_stream();
-        let applying = run.apply_step(step, &mut output);
-        let mut applied = tokio::select! {
+        let applying = async {
+            // A step that changed nothing and is all Success ends at once, as a whole run does.
+            let before = if options.dry_run {
+                noop::Before::unknown()
+            } else {
+                noop::read_before(run.connection, run.planned, step.range.clone()).await
+            };
+            let applied = run.apply_step(step, &mut output).await?;
+            Ok::<_, Error>((before, applied))
+        };
+        let (before, mut applied) = tokio::select! {
             applied = applying => applied?,
             signal = signals.recv() => {
                 let outcome = RunOutcome::Interrupted(signal.unwrap_or(Signal::Interrupt));
@@ -94,7 +103,8 @@ pub(super) async fn run(mut run: StepRun<'_, '_>, mut output: Output) -> Result<
             continue;
         }
 
-        let plan = tracking_plan(
+        let unchanged = before.unchanged(&applied, step.range.clone());
+        let mut plan = tracking_plan(
             args,
             run.planned,
             &mut applied,
@@ -103,6 +113,7 @@ pub(super) async fn run(mut run: StepRun<'_, '_>, mut output: Output) -> Result<
             started,
             run.health_rules,
         );
+        plan.unchanged = unchanged;
         let tracked = track::track(run.connection, &plan, &mut output).await?;
         let section = StepSection {
             name: step.name.clone(),

@@ -852,3 +852,73 @@ fn the_deadline_applies_while_disconnected_and_never_gives_success() {
         verdict.reason
     );
 }
+
+#[test]
+fn unchanged_and_all_success_is_the_verdict_at_once() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_READY, 0.1);
+    tracker.nothing_changed(at(0.3));
+    let verdict = tracker.verdict().expect("no window for a no-op");
+    assert_eq!((verdict.outcome, verdict.at), (Outcome::Success, at(0.3)));
+    assert_eq!(
+        verdict.reason,
+        "nothing changed: all 1 objects were already applied and in Success"
+    );
+    assert_eq!(tracker.snapshot(at(0.3)).window_left, None);
+}
+
+#[test]
+fn unchanged_but_in_progress_when_first_judged_keeps_the_normal_window() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_CREATING, 0.1);
+    tracker.nothing_changed(at(0.3));
+    assert!(tracker.verdict().is_none());
+    feed(&mut tracker, POD_READY, 1.0);
+    // Judged once: reaching Success later is a rollout to hold like any other.
+    tracker.nothing_changed(at(1.1));
+    assert!(tracker.verdict().is_none());
+    tracker.tick(at(10.9));
+    assert!(tracker.verdict().is_none());
+    tracker.tick(at(11.0));
+    let verdict = tracker.verdict().expect("after the window");
+    assert_eq!((verdict.outcome, verdict.at), (Outcome::Success, at(11.0)));
+    assert!(
+        verdict.reason.contains("held it for 10.0s"),
+        "{}",
+        verdict.reason
+    );
+}
+
+#[test]
+fn changed_keeps_the_normal_window() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_READY, 0.1);
+    tracker.tick(at(0.3));
+    assert!(tracker.verdict().is_none(), "no shortcut unless unchanged");
+    tracker.tick(at(10.1));
+    let verdict = tracker.verdict().expect("after the window");
+    assert_eq!(verdict.at, at(10.1));
+    assert!(
+        !verdict.reason.contains("nothing changed"),
+        "{}",
+        verdict.reason
+    );
+}
+
+#[test]
+fn unchanged_with_an_object_not_seen_yet_keeps_the_normal_window() {
+    let mut tracker = tracking_pod(10);
+    tracker.track(fixture_key("ConfigMap", "settings"), None);
+    feed(&mut tracker, POD_READY, 0.1);
+    tracker.nothing_changed(at(0.3));
+    assert!(tracker.verdict().is_none());
+}
+
+#[test]
+fn unchanged_while_the_connection_is_lost_keeps_the_normal_window() {
+    let mut tracker = tracking_pod(10);
+    feed(&mut tracker, POD_READY, 0.1);
+    tracker.connection_lost("watch of Pods failed", at(0.2));
+    tracker.nothing_changed(at(0.3));
+    assert!(tracker.verdict().is_none());
+}

@@ -10,6 +10,7 @@ mod fingerprints;
 mod health;
 mod logs;
 mod operators;
+mod prune;
 mod smoke;
 mod steps;
 mod support;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
     trials.extend(steps::trials());
     trials.extend(health::trials());
     trials.extend(operators::trials());
+    trials.extend(prune::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

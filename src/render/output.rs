@@ -283,6 +283,11 @@ impl Output {
 
     /// `apply --prune --applyset`: the objects pruned, for the results.
     pub fn pruned(&mut self, pruned: Vec<super::pruned::PrunedObject>) {
+        if let Some(events) = &mut self.events {
+            for object in &pruned {
+                events.pruned(object);
+            }
+        }
         self.results.pruned = Some(pruned);
     }
 
@@ -506,6 +511,13 @@ impl EventLog {
         message: &str,
     ) {
         let line = secrets::event_line(object, keys, message, &timestamp());
+        let _ = writeln!(self.sink, "{line}");
+        let _ = self.sink.flush();
+    }
+
+    /// A `pruned` line: the deletion of a pruned object ended.
+    fn pruned(&mut self, object: &super::pruned::PrunedObject) {
+        let line = super::pruned::event_line(object, &timestamp());
         let _ = writeln!(self.sink, "{line}");
         let _ = self.sink.flush();
     }

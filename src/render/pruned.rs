@@ -66,6 +66,19 @@ pub fn table_block(pruned: &[PrunedObject]) -> String {
     text
 }
 
+/// The NDJSON `pruned` event of one object, once its deletion ended.
+pub fn event_line(object: &PrunedObject, time: &str) -> String {
+    let value = serde_json::json!({
+        "type": "pruned",
+        "time": time,
+        "object": {"apiGroup": object.api_group, "kind": object.kind,
+                   "namespace": object.namespace, "name": object.name},
+        "status": object.status,
+        "message": object.message,
+    });
+    serde_json::to_string(&value).expect("events serialize")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +101,9 @@ mod tests {
         let json = serde_json::to_value(&object).unwrap();
         assert_eq!(json["apiGroup"], "");
         assert_eq!(json["status"], "TimedOut");
+        assert_eq!(
+            event_line(&object, "T1"),
+            r#"{"message":"terminating, waiting on finalizer example.com/hold","object":{"apiGroup":"","kind":"ConfigMap","name":"old","namespace":"shop"},"status":"TimedOut","time":"T1","type":"pruned"}"#
+        );
     }
 }

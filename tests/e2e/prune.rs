@@ -3,9 +3,10 @@
 
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::Api;
+use kube::api::{Patch, PatchParams};
 use libtest_mimic::Trial;
 
-use crate::support::pods::{BUSYBOX, SERVE, command};
+use crate::support::pods::{BUSYBOX, CRASH, SERVE, command};
 use crate::support::{TestContext, create, describe, e2e};
 
 pub fn trials() -> Vec<Trial> {
@@ -16,6 +17,15 @@ pub fn trials() -> Vec<Trial> {
         ),
         e2e("prune_refuses_a_set_of_another_tool", refuses_another_tool),
         e2e("prune_without_applyset_is_a_usage_error", needs_applyset),
+        e2e(
+            "prune_before_verdict_deletes_while_tracking",
+            before_verdict,
+        ),
+        e2e("prune_nothing_when_the_verdict_is_error", nothing_on_error),
+        e2e(
+            "prune_stuck_on_a_finalizer_names_it_and_times_out",
+            finalizer_is_named,
+        ),
     ]
 }
 
@@ -24,7 +34,11 @@ fn config_map(name: &str) -> String {
 }
 
 fn deployment(name: &str) -> String {
-    let command = command(SERVE);
+    deployment_running(name, SERVE)
+}
+
+fn deployment_running(name: &str, script: &str) -> String {
+    let command = command(script);
     format!(
         r#"apiVersion: apps/v1
 kind: Deployment
@@ -55,14 +69,7 @@ async fn exists(ctx: &TestContext, name: &str) -> bool {
         .is_some()
 }
 
-const PRUNE: [&str; 6] = [
-    "--prune",
-    "--applyset",
-    "web-set",
-    "--stabilization",
-    "1s",
-    "--timeout=120s",
-];
+const PRUNE: [&str; 5] = ["--prune", "--applyset", "web-set", "--stabilization", "1s"];
 
 async fn removes_only_the_dropped_member(ctx: TestContext) {
     let _: ConfigMap = create(&ctx, &config_map("stranger")).await;
@@ -159,4 +166,89 @@ async fn needs_applyset(ctx: TestContext) {
     assert_eq!(run.code, Some(2), "{}", run.text);
     assert!(run.stderr.contains("--applyset"), "{}", run.text);
     assert!(!exists(&ctx, "a").await, "{}", run.text);
+}
+
+/// Applies ConfigMaps `a` and `b` as the set, then `a` alone with `extra`: `b` is the one to
+/// prune.
+fn drop_b(ctx: &TestContext, extra: &[&str]) -> crate::support::Run {
+    let first = [config_map("a"), config_map("b")].join("---\n");
+    let run = ctx.apply(&first, &PRUNE);
+    assert_eq!(run.code, Some(0), "{}", run.text);
+    let mut args = PRUNE.to_vec();
+    args.extend_from_slice(extra);
+    ctx.apply(&config_map("a"), &args)
+}
+
+async fn before_verdict(ctx: TestContext) {
+    let run = drop_b(&ctx, &["--prune-before-verdict", "--events", "ndjson"]);
+    assert_eq!(run.code, Some(0), "{}", run.text);
+    let pruning = run.stderr.find("Pruning ConfigMap/b").expect(&run.text);
+    let tracked = run.stderr.find("ConfigMap/a -n").expect(&run.text);
+    assert!(tracked < pruning, "{}", run.text);
+    let verdict = run.stderr.find("verdict: Success").expect(&run.text);
+    assert!(pruning < verdict, "{}", run.text);
+    assert!(
+        run.stdout.contains(r#""status":"Pruned","time""#)
+            && run.stdout.contains(r#""type":"pruned""#),
+        "{}",
+        run.text
+    );
+    assert!(!exists(&ctx, "b").await, "{}", run.text);
+    assert!(exists(&ctx, "a").await, "{}", run.text);
+}
+
+async fn finalizer_is_named(ctx: TestContext) {
+    let first = [config_map("a"), config_map("b")].join("---\n");
+    let run = ctx.apply(&first, &PRUNE);
+    assert_eq!(run.code, Some(0), "{}", run.text);
+    let api = Api::<ConfigMap>::namespaced(ctx.client.clone(), &ctx.namespace);
+    let hold = serde_json::json!({"metadata": {"finalizers": ["example.com/hold"]}});
+    api.patch("b", &PatchParams::default(), &Patch::Merge(&hold))
+        .await
+        .expect("adding a finalizer");
+    let mut args = PRUNE.to_vec();
+    args.extend_from_slice(&["--timeout=8s", "-o", "json"]);
+    let run = ctx.apply(&config_map("a"), &args);
+    // Released before asserting, so the namespace can go whatever happens.
+    let release = serde_json::json!({"metadata": {"finalizers": null}});
+    api.patch("b", &PatchParams::default(), &Patch::Merge(&release))
+        .await
+        .expect("removing the finalizer");
+    assert_eq!(run.code, Some(3), "{}", run.text);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect(&run.text);
+    let pruned = &report["pruned"][0];
+    assert_eq!(pruned["name"], "b", "{}", run.text);
+    assert_eq!(pruned["status"], "TimedOut", "{}", run.text);
+    assert!(
+        pruned["message"]
+            .as_str()
+            .unwrap()
+            .contains("waiting on finalizer example.com/hold"),
+        "{}",
+        run.text
+    );
+}
+
+async fn nothing_on_error(ctx: TestContext) {
+    let first = [config_map("a"), config_map("b")].join("---\n");
+    let run = ctx.apply(&first, &PRUNE);
+    assert_eq!(run.code, Some(0), "{}", run.text);
+    let second = [config_map("a"), deployment_running("web", CRASH)].join("---\n");
+    // A window long enough for the crash to show: a crashing container is briefly ready.
+    let run = ctx.apply(
+        &second,
+        &["--prune", "--applyset", "web-set", "--stabilization", "8s"],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.text);
+    assert!(
+        run.all()
+            .contains("ApplySet web-set: verdict Error, nothing pruned"),
+        "{}",
+        run.text
+    );
+    assert!(
+        exists(&ctx, "b").await,
+        "pruned despite the Error: {}",
+        run.text
+    );
 }

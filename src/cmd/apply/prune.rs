@@ -445,6 +445,7 @@ pub async fn track_and_prune(run: AfterApply<'_>, mut output: Output) -> Result<
     }
     let mut tracked = track::track(connection, &plan, &mut output).await?;
     let mut results = Vec::new();
+    let mut pruned_any = false;
     if args.prune {
         let pruning = match early {
             Some(early) => Some(early),
@@ -465,6 +466,7 @@ pub async fn track_and_prune(run: AfterApply<'_>, mut output: Output) -> Result<
         if let Some((doomed, mut pruning)) = pruning {
             await_gone(connection, &doomed, &mut pruning, deadline, &mut output).await;
             results = pruning;
+            pruned_any = true;
         }
     }
     let failed = results
@@ -485,7 +487,7 @@ pub async fn track_and_prune(run: AfterApply<'_>, mut output: Output) -> Result<
         tracked.outcome = RunOutcome::TimedOut;
         tracked.reason = format!("{stuck} pruned object(s) still terminating at the deadline");
     }
-    if args.prune {
+    if pruned_any {
         output.pruned(results);
     }
     output.conclude(&Conclusion {

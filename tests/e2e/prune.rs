@@ -2,8 +2,9 @@
 //! and nothing outside the set is touched.
 
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::Api;
-use kube::api::{Patch, PatchParams};
+use kube::api::{Patch, PatchParams, PostParams};
 use libtest_mimic::Trial;
 
 use crate::support::pods::{BUSYBOX, CRASH, SERVE, command};
@@ -22,6 +23,7 @@ pub fn trials() -> Vec<Trial> {
             before_verdict,
         ),
         e2e("prune_nothing_when_the_verdict_is_error", nothing_on_error),
+        e2e("prune_forbidden_deletion_is_an_error", forbidden_deletion),
         e2e(
             "prune_stuck_on_a_finalizer_names_it_and_times_out",
             finalizer_is_named,
@@ -251,4 +253,46 @@ async fn nothing_on_error(ctx: TestContext) {
         "pruned despite the Error: {}",
         run.text
     );
+}
+
+async fn forbidden_deletion(ctx: TestContext) {
+    let first = [config_map("a"), config_map("b")].join("---\n");
+    let run = ctx.apply(&first, &PRUNE);
+    assert_eq!(run.code, Some(0), "{}", run.text);
+    // The unprivileged user may apply and watch in this namespace, not delete.
+    let role: Role = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "apply-only"},
+        "rules": [{"apiGroups": [""], "resources": ["configmaps", "secrets", "events"],
+                   "verbs": ["get", "list", "watch", "create", "patch"]}]
+    }))
+    .unwrap();
+    Api::<Role>::namespaced(ctx.client.clone(), &ctx.namespace)
+        .create(&PostParams::default(), &role)
+        .await
+        .unwrap();
+    let binding: RoleBinding = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "apply-only"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "apply-only"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "kstatus-unprivileged"}]
+    }))
+    .unwrap();
+    Api::<RoleBinding>::namespaced(ctx.client.clone(), &ctx.namespace)
+        .create(&PostParams::default(), &binding)
+        .await
+        .unwrap();
+    let mut args = PRUNE.to_vec();
+    args.extend_from_slice(&["--context", "unprivileged", "-o", "json"]);
+    let run = ctx.apply(&config_map("a"), &args);
+    assert_eq!(run.code, Some(1), "{}", run.text);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect(&run.text);
+    assert_eq!(report["outcome"], "Error", "{}", run.text);
+    let pruned = &report["pruned"][0];
+    assert_eq!(pruned["name"], "b", "{}", run.text);
+    assert_eq!(pruned["status"], "Error", "{}", run.text);
+    assert!(
+        pruned["message"].as_str().unwrap().contains("forbidden"),
+        "{}",
+        run.text
+    );
+    assert!(exists(&ctx, "b").await, "{}", run.text);
 }

@@ -13,6 +13,7 @@ use crate::cluster::client::Connection;
 use crate::cluster::discovery::{Resolver, Resource};
 use crate::cluster::errors;
 use crate::cmd::track::{self, TrackPlan};
+use crate::engine::Moment;
 use crate::error::{Error, ManifestProblem};
 use crate::manifest::Manifest;
 use crate::outcome::RunOutcome;
@@ -488,6 +489,8 @@ pub async fn track_and_prune(run: AfterApply<'_>, mut output: Output) -> Result<
         tracked.reason = format!("{stuck} pruned object(s) still terminating at the deadline");
     }
     if pruned_any {
+        // The run's time includes the wait for the pruned objects to be gone.
+        tracked.snapshot.at = Moment(plan.started.elapsed());
         output.pruned(results);
     }
     output.conclude(&Conclusion {

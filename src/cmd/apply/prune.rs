@@ -225,8 +225,10 @@ async fn find_doomed(
     let selector = format!("{}={}", applyset::PART_OF_LABEL, set.id);
     let mut doomed = Vec::new();
     for kind in kinds {
+        // `Kind.` names the core group alone: a core kind is never looked for elsewhere.
+        let name = format!("{}.{}", kind.kind, kind.group);
         let resource = resolver
-            .find(&kind.to_string())
+            .find(&name)
             .await
             .map_err(|err| failed(connection, &kind.to_string(), "resolve", err))?;
         let Some(resource) = resource else {
@@ -502,4 +504,47 @@ pub async fn track_and_prune(run: AfterApply<'_>, mut output: Output) -> Result<
         steps: &[],
     });
     Ok(tracked.outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use crate::error::ErrorKind;
+
+    fn checked(flags: &[&str]) -> Result<Option<ParentRef>, Error> {
+        let mut args = vec!["kstatus", "apply", "-f", "x.yaml"];
+        args.extend_from_slice(flags);
+        let Command::Apply(apply) = Cli::try_parse_from(args).unwrap().command else {
+            unreachable!("an apply command line")
+        };
+        check_flags(&apply)
+    }
+
+    #[test]
+    fn prune_needs_an_applyset_and_applyset_alone_only_labels() {
+        assert_eq!(checked(&["--prune"]).unwrap_err().kind(), ErrorKind::Usage);
+        assert_eq!(
+            checked(&["--prune-before-verdict", "--applyset", "s"])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Usage
+        );
+        assert_eq!(
+            checked(&["--applyset", "s", "--steps"]).unwrap_err().kind(),
+            ErrorKind::Usage
+        );
+        assert_eq!(
+            checked(&["--applyset", "deployments/s"])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Usage
+        );
+        let parent = checked(&["--applyset", "configmaps/s"]).unwrap().unwrap();
+        assert_eq!(parent.kind, ParentKind::ConfigMap);
+        assert!(checked(&["--prune", "--applyset", "s"]).unwrap().is_some());
+        assert!(checked(&[]).unwrap().is_none());
+    }
 }

@@ -110,7 +110,7 @@ _kstatus() {
             return 0
             ;;
         kstatus__subcmd__apply)
-            opts="-f -R -o -n -v -h -V --filename --recursive --steps --field-manager --force-conflicts --adopt --dry-run --timeout --stabilization --logs --health-rules --wait-for-jobs --redact --output --progress --junit --events --fingerprint-salt --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
+            opts="-f -R -o -n -v -h -V --filename --recursive --steps --field-manager --force-conflicts --adopt --dry-run --timeout --stabilization --logs --health-rules --wait-for-jobs --redact --prune --applyset --prune-before-verdict --output --progress --junit --events --fingerprint-salt --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -164,6 +164,10 @@ _kstatus() {
                     return 0
                     ;;
                 --redact)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --applyset)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -52,6 +52,7 @@ complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l health-rules -
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l wait-for-jobs -d 'Count a Job as successful only once it completes (`--wait-for-jobs=false`: once created)' -r -f -a "true\t''
 false\t''"
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l redact -d 'Extra value to redact from everything kstatus prints (repeatable)' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l applyset -d 'The ApplySet (KEP-3659) the objects belong to: its parent Secret NAME in the namespace (`secrets/NAME` or `configmaps/NAME`); without --prune, only labels and records the set' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s o -l output -d 'Format of the final report on stdout' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -74,6 +75,8 @@ complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s R -l recursive
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l steps -d 'Apply each -f as one step, in order: a step is applied only once the previous one reached Success; an Error or the timeout ends the run'
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l force-conflicts -d 'Take ownership of fields another field manager owns instead of failing with a conflict'
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l logs -d 'Follow the logs of tracked pods (current revision) while they are not Ready or are failing; plain lines `Pod/NAME CONTAINER | line`, the last few under the live table'
+complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l prune -d 'After the verdict is Success, delete the objects of the --applyset set that the manifests no longer hold'
+complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l prune-before-verdict -d 'With --prune: delete the dropped objects right after the apply, while tracking, instead of after a Success verdict'
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s v -l verbose -d 'Debug logs on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides)'
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s V -l version -d 'Print version'

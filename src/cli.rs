@@ -149,6 +149,21 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "VALUE")]
     pub redact: Vec<String>,
 
+    /// After the verdict is Success, delete the objects of the --applyset set that the
+    /// manifests no longer hold.
+    #[arg(long)]
+    pub prune: bool,
+
+    /// The ApplySet (KEP-3659) the objects belong to: its parent Secret NAME in the namespace
+    /// (`secrets/NAME` or `configmaps/NAME`); without --prune, only labels and records the set.
+    #[arg(long, value_name = "NAME")]
+    pub applyset: Option<String>,
+
+    /// With --prune: delete the dropped objects right after the apply, while tracking, instead
+    /// of after a Success verdict.
+    #[arg(long)]
+    pub prune_before_verdict: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }

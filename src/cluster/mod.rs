@@ -3,6 +3,7 @@
 
 pub mod adopt;
 pub mod apply;
+pub mod applyset;
 pub mod client;
 pub mod discovery;
 pub mod errors;

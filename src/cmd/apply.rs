@@ -1,6 +1,7 @@
 //! `kstatus apply`: load, validate, order, server-side apply, track, stabilize, report.
 
 mod noop;
+mod prune;
 mod steps;
 
 use std::collections::HashMap;
@@ -60,6 +61,7 @@ type Input = (Vec<String>, Vec<Manifest>, Vec<Step>, Arc<HealthRules>);
 /// The adopted managers, the manifests, with --steps the steps, and the health rules:
 /// everything is read and validated before any request is sent.
 fn read_input(args: &ApplyArgs) -> Result<Input, Error> {
+    prune::check_flags(args)?;
     let adopt = args.adopted_managers().map_err(|message| {
         Error::usage(message).with_hint("e.g. --adopt kubectl-client-side-apply --adopt helm")
     })?;
@@ -103,6 +105,11 @@ async fn apply(
     let mut output = Output::new(settings, redactor)?;
     let connection = client::connect(&super::connect_options(global)).await?;
     let mut resolver = Resolver::new(connection.client.clone());
+    let mut manifests = manifests;
+    let applyset = match prune::check_flags(args)? {
+        Some(parent) => Some(prune::open(&connection, global, parent, &mut manifests).await?),
+        None => None,
+    };
     let mut planned = resolve_all(&mut resolver, &connection, global, &manifests).await?;
 
     let options = ApplyOptions {
@@ -136,6 +143,14 @@ async fn apply(
     } else {
         noop::read_before(&connection, &planned, 0..manifests.len()).await
     };
+    // The set is recorded before its objects are applied: an interrupted run leaves every
+    // member findable from the parent.
+    if let Some(set) = &applyset
+        && !options.dry_run
+    {
+        let members = prune::members(&planned);
+        prune::record(&connection, set, &members, &args.field_manager, true).await?;
+    }
 
     // Phase 1: Namespaces and CRDs, so that what lives in them can apply.
     let (first_indexes, rest) = plan::apply_phases(&manifests);
@@ -175,6 +190,12 @@ async fn apply(
     .await?;
 
     if options.dry_run {
+        if let Some(set) = &applyset
+            && args.prune
+        {
+            let members = prune::members(&planned);
+            prune::dry_run(&connection, &resolver, set, &members, &mut output).await?;
+        }
         output.note(&format!(
             "server dry run: {} objects validated by the server, nothing persisted, nothing tracked",
             manifests.len()
@@ -193,6 +214,17 @@ async fn apply(
         &health_rules,
     );
     plan.unchanged = unchanged;
+    if let Some(set) = applyset {
+        let run = prune::AfterApply {
+            connection: &connection,
+            resolver: &resolver,
+            args,
+            applied: prune::members(&planned),
+            set,
+            plan,
+        };
+        return prune::track_and_prune(run, output).await;
+    }
     track::run(&connection, plan, output).await
 }
 

@@ -12,6 +12,7 @@ pub mod lines;
 pub mod live;
 pub mod output;
 pub mod pod_logs;
+pub mod pruned;
 pub mod redact;
 pub mod report;
 pub mod secrets;

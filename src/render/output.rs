@@ -102,6 +102,7 @@ impl Output {
                 redactor,
                 secrets: Ledger::new(settings.fingerprint_salt),
                 applications: None,
+                pruned: None,
             },
             pod_logs: LogBook::default(),
             dashboard: None,
@@ -278,6 +279,16 @@ impl Output {
             view.end(section, &theme, LiveView::width());
         }
         self.note(&step_render::ended_line(section));
+    }
+
+    /// `apply --prune --applyset`: the objects pruned, for the results.
+    pub fn pruned(&mut self, pruned: Vec<super::pruned::PrunedObject>) {
+        if let Some(events) = &mut self.events {
+            for object in &pruned {
+                events.pruned(object);
+            }
+        }
+        self.results.pruned = Some(pruned);
     }
 
     /// Prints the result and writes the reports.
@@ -504,6 +515,13 @@ impl EventLog {
         let _ = self.sink.flush();
     }
 
+    /// A `pruned` line: the deletion of a pruned object ended.
+    fn pruned(&mut self, object: &super::pruned::PrunedObject) {
+        let line = super::pruned::event_line(object, &timestamp());
+        let _ = writeln!(self.sink, "{line}");
+        let _ = self.sink.flush();
+    }
+
     /// A `step` line: a step started or ended.
     fn step(&mut self, name: &str, index: usize, total: usize, state: &str, elapsed: Duration) {
         let line = step_render::event(name, index, total, state, &timestamp(), elapsed);
@@ -567,6 +585,8 @@ struct ResultWriters {
     secrets: Ledger,
     /// `watch --by`: the applications, shown instead of the objects.
     applications: Option<Vec<Application>>,
+    /// `apply --prune --applyset`: the objects pruned, shown in their own section.
+    pruned: Option<Vec<super::pruned::PrunedObject>>,
 }
 
 impl ResultWriters {
@@ -614,6 +634,12 @@ impl ResultWriters {
                 if !fingerprints.is_empty() {
                     text.push_str(&format!("\n{fingerprints}"));
                 }
+                if let Some(pruned) = &self.pruned {
+                    let block = super::pruned::table_block(pruned);
+                    if !block.is_empty() {
+                        text.push_str(&format!("\n{block}"));
+                    }
+                }
                 // With steps, each failure card is in its step's section.
                 for failure in end.failures.iter().filter(|_| steps.is_empty()) {
                     let origin = origin_of(end, &failure.object.key);
@@ -626,6 +652,7 @@ impl ResultWriters {
                 let mut report = report::build(snapshot, end.outcome, end.reason, end.failures);
                 secrets::add_to_report(&mut report, &self.secrets);
                 report.applications = self.applications.as_deref().map(report::applications);
+                report.pruned = self.pruned.clone();
                 if !steps.is_empty() {
                     report.steps = Some(step_render::reports(steps));
                 }

@@ -33,6 +33,10 @@ pub struct Report {
     /// `apply --steps`: one entry per step, in order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<StepReport>>,
+    /// `apply --prune --applyset`: the objects of the set deleted because the manifests no
+    /// longer hold them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pruned: Option<Vec<super::pruned::PrunedObject>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -166,6 +170,7 @@ pub fn build(
         fingerprint_salt: None,
         applications: None,
         steps: None,
+        pruned: None,
     }
 }
 

@@ -12,6 +12,7 @@ mod health;
 mod logs;
 mod noop;
 mod operators;
+mod prune;
 mod smoke;
 mod steps;
 mod support;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
     trials.extend(operators::trials());
     trials.extend(diff::trials());
     trials.extend(noop::trials());
+    trials.extend(prune::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

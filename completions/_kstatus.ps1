@@ -89,6 +89,7 @@ Register-ArgumentCompleter -Native -CommandName 'kstatus' -ScriptBlock {
             [CompletionResult]::new('--field-manager', '--field-manager', [CompletionResultType]::ParameterName, 'Field manager name for the server-side dry-run apply')
             [CompletionResult]::new('--adopt', '--adopt', [CompletionResultType]::ParameterName, 'Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply` (repeatable; giving it replaces the default list; `none`: adopt nothing)')
             [CompletionResult]::new('--redact', '--redact', [CompletionResultType]::ParameterName, 'Extra value to redact from everything kstatus prints (repeatable)')
+            [CompletionResult]::new('--applyset', '--applyset', [CompletionResultType]::ParameterName, 'Compare as `apply --applyset NAME` applies: every object labelled as part of the set')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, '`table`: unified diffs and a summary; `json`/`yaml`: the kstatus.dev/diff/v1 document')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, '`table`: unified diffs and a summary; `json`/`yaml`: the kstatus.dev/diff/v1 document')
             [CompletionResult]::new('--fingerprint-salt', '--fingerprint-salt', [CompletionResultType]::ParameterName, 'Salt of the Secret fingerprints, so they compare across runs (default: random per run). It is never printed')

@@ -257,7 +257,7 @@ _kstatus() {
             return 0
             ;;
         kstatus__subcmd__diff)
-            opts="-f -R -o -n -v -h -V --filename --recursive --field-manager --force-conflicts --adopt --redact --output --fingerprint-salt --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
+            opts="-f -R -o -n -v -h -V --filename --recursive --field-manager --force-conflicts --adopt --redact --applyset --output --fingerprint-salt --kubeconfig --context --cluster --user --namespace --request-timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -280,6 +280,10 @@ _kstatus() {
                     return 0
                     ;;
                 --redact)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --applyset)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -84,6 +84,7 @@ set edit:completion:arg-completer[kstatus] = {|@words|
             cand --field-manager 'Field manager name for the server-side dry-run apply'
             cand --adopt 'Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply` (repeatable; giving it replaces the default list; `none`: adopt nothing)'
             cand --redact 'Extra value to redact from everything kstatus prints (repeatable)'
+            cand --applyset 'Compare as `apply --applyset NAME` applies: every object labelled as part of the set'
             cand -o '`table`: unified diffs and a summary; `json`/`yaml`: the kstatus.dev/diff/v1 document'
             cand --output '`table`: unified diffs and a summary; `json`/`yaml`: the kstatus.dev/diff/v1 document'
             cand --fingerprint-salt 'Salt of the Secret fingerprints, so they compare across runs (default: random per run). It is never printed'

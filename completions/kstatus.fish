@@ -84,6 +84,7 @@ complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -s f -l filename -
 complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l field-manager -d 'Field manager name for the server-side dry-run apply' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l adopt -d 'Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply` (repeatable; giving it replaces the default list; `none`: adopt nothing)' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l redact -d 'Extra value to redact from everything kstatus prints (repeatable)' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l applyset -d 'Compare as `apply --applyset NAME` applies: every object labelled as part of the set' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -s o -l output -d '`table`: unified diffs and a summary; `json`/`yaml`: the kstatus.dev/diff/v1 document' -r -f -a "table\t''
 json\t''
 yaml\t''"

@@ -222,6 +222,10 @@ pub struct DiffArgs {
     #[arg(long, value_name = "VALUE")]
     pub redact: Vec<String>,
 
+    /// Compare as `apply --applyset NAME` applies: every object labelled as part of the set.
+    #[arg(long, value_name = "NAME")]
+    pub applyset: Option<String>,
+
     /// `table`: unified diffs and a summary; `json`/`yaml`: the kstatus.dev/diff/v1 document.
     #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT",
           default_value_t = OutputFormat::Table)]

@@ -3,6 +3,7 @@
 //! would change.
 
 use super::Ended;
+use crate::applyset::{self, ParentRef};
 use crate::cli::{DiffArgs, GlobalArgs, OutputArgs, ProgressMode};
 use crate::cluster::apply::{ApplyOptions, ApplyRequest, apply_all};
 use crate::cluster::client::{self, Connection};
@@ -16,6 +17,32 @@ use crate::outcome::RunOutcome;
 use crate::plan::{self, InputCrds, Namespaces};
 use crate::render;
 use crate::render::redact::Redactor;
+
+/// `--applyset NAME`: the manifests labelled as `apply --applyset NAME` sends them, so that the
+/// set's own label is no difference.
+fn label_as_members(
+    value: &str,
+    global: &GlobalArgs,
+    connection: &Connection,
+    manifests: &mut [Manifest],
+) -> Result<(), Error> {
+    let parent = ParentRef::parse(value).map_err(Error::usage)?;
+    let namespace = global
+        .namespace
+        .as_deref()
+        .unwrap_or(&connection.default_namespace);
+    let id = parent.id(namespace);
+    for manifest in manifests.iter_mut() {
+        applyset::label_member(&mut manifest.object, &id).map_err(|why| {
+            Error::usage(format!(
+                "{} ({}): {why}",
+                manifest.display_name(),
+                manifest.origin
+            ))
+        })?;
+    }
+    Ok(())
+}
 
 /// Requests in flight at once, as `apply`.
 const CONCURRENCY: usize = 16;
@@ -39,6 +66,9 @@ fn read_input(args: &DiffArgs) -> Result<(Vec<String>, Vec<Manifest>), Error> {
     let adopt = args.adopted_managers().map_err(|message| {
         Error::usage(message).with_hint("e.g. --adopt kubectl-client-side-apply --adopt helm")
     })?;
+    if let Some(value) = &args.applyset {
+        ParentRef::parse(value).map_err(Error::usage)?;
+    }
     let manifests = manifest::load(
         &args.filenames,
         args.recursive,
@@ -51,7 +81,7 @@ async fn diff(
     global: &GlobalArgs,
     args: &DiffArgs,
     adopt: Vec<String>,
-    manifests: Vec<Manifest>,
+    mut manifests: Vec<Manifest>,
     redactor: Redactor,
 ) -> Result<RunOutcome, Error> {
     let output_args = OutputArgs {
@@ -65,6 +95,9 @@ async fn diff(
     // Every value the live Secrets hold is handed to the redactor as it is fingerprinted.
     let salt = super::secrets::salt_hiding_values(args.fingerprint_salt.as_deref(), &redactor);
     let connection = client::connect(&super::connect_options(global)).await?;
+    if let Some(value) = &args.applyset {
+        label_as_members(value, global, &connection, &mut manifests)?;
+    }
     let requests = requests(&connection, global, &manifests).await?;
 
     let options = ApplyOptions {

@@ -23,6 +23,10 @@ pub fn trials() -> Vec<Trial> {
             "diff_of_objects_kubectl_applied_adopts_and_shows_no_difference",
             kubectl_applied_objects_show_no_difference,
         ),
+        e2e(
+            "diff_with_applyset_compares_as_the_set_was_applied",
+            with_applyset_compares_as_applied,
+        ),
     ]
 }
 
@@ -253,4 +257,39 @@ async fn kubectl_applied_objects_show_no_difference(ctx: TestContext) {
         .filter_map(|m| m["manager"].as_str())
         .collect();
     assert!(!owners.contains(&"kstatus"), "{owners:?}");
+}
+
+/// A set applied with `--applyset` carries the set's label: `diff --applyset` compares with it
+/// (no differences); without the flag the label would be removed, and diff says so.
+async fn with_applyset_compares_as_applied(ctx: TestContext) {
+    let run = ctx.apply(
+        &app(1, "slow"),
+        &["--applyset", "web-set", "--timeout", "2m"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.text);
+
+    let (code, stdout, stderr) = diff(
+        &ctx,
+        "set.yaml",
+        &app(1, "slow"),
+        &["--applyset", "web-set"],
+    );
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert_eq!(stdout, "no differences (2 objects unchanged)\n");
+
+    let (code, stdout, _) = diff(&ctx, "unlabelled.yaml", &app(1, "slow"), &[]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("applyset.kubernetes.io/part-of"),
+        "{stdout}"
+    );
+
+    let (code, _, stderr) = diff(
+        &ctx,
+        "bad.yaml",
+        &app(1, "slow"),
+        &["--applyset", "deployments/x"],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--applyset deployments/x"), "{stderr}");
 }

@@ -762,9 +762,25 @@ fn verdict_line(
     format!(
         "{} {} after {}: {reason}",
         theme.paint(theme.bold, "verdict:"),
-        theme.paint(theme.status_style(application), outcome.words()),
+        theme.paint(
+            theme.status_style(colour_of(outcome, application)),
+            outcome.words()
+        ),
         format_duration(elapsed),
     )
+}
+
+/// The status whose colour the verdict's words take: the outcome's own (a run can end in Error
+/// through pruning while every applied object is Success), the objects' roll-up when
+/// interrupted.
+fn colour_of(outcome: RunOutcome, application: Status) -> Status {
+    match outcome {
+        RunOutcome::Success => Status::Success,
+        RunOutcome::Error => Status::Error,
+        RunOutcome::TimedOut => Status::TimedOut,
+        RunOutcome::InProgress => Status::InProgress,
+        RunOutcome::Interrupted(_) => application,
+    }
 }
 
 /// UTC time of day, `HH:MM:SS`, for progress lines.
@@ -787,6 +803,7 @@ mod tests {
     use super::*;
     use crate::cluster::errors::{Request, request_failed};
     use crate::error::ErrorKind;
+    use crate::outcome::Signal;
 
     #[test]
     fn a_rejection_quoting_a_secret_value_is_printed_redacted() {
@@ -819,6 +836,22 @@ mod tests {
             "{printed}"
         );
         assert!(printed.contains("caused by: "), "the cause too: {printed}");
+    }
+
+    #[test]
+    fn the_verdict_takes_the_colour_of_the_outcome() {
+        assert_eq!(
+            colour_of(RunOutcome::Error, Status::Success),
+            Status::Error,
+            "a prune failure after every object succeeded"
+        );
+        assert_eq!(
+            colour_of(
+                RunOutcome::Interrupted(Signal::Interrupt),
+                Status::InProgress
+            ),
+            Status::InProgress
+        );
     }
 
     #[test]

@@ -86,7 +86,7 @@ Register-ArgumentCompleter -Native -CommandName 'kstatus' -ScriptBlock {
         'kstatus;diff' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, directory, or - for stdin (repeatable)')
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, directory, or - for stdin (repeatable)')
-            [CompletionResult]::new('--field-manager', '--field-manager', [CompletionResultType]::ParameterName, 'Field manager name for the server-side dry-run apply')
+            [CompletionResult]::new('--field-manager', '--field-manager', [CompletionResultType]::ParameterName, 'Field manager name for server-side apply')
             [CompletionResult]::new('--adopt', '--adopt', [CompletionResultType]::ParameterName, 'Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply` (repeatable; giving it replaces the default list; `none`: adopt nothing)')
             [CompletionResult]::new('--redact', '--redact', [CompletionResultType]::ParameterName, 'Extra value to redact from everything kstatus prints (repeatable)')
             [CompletionResult]::new('--applyset', '--applyset', [CompletionResultType]::ParameterName, 'Compare as `apply --applyset NAME` applies: every object labelled as part of the set')

@@ -81,7 +81,7 @@ set edit:completion:arg-completer[kstatus] = {|@words|
         &'kstatus;diff'= {
             cand -f 'Manifest file, directory, or - for stdin (repeatable)'
             cand --filename 'Manifest file, directory, or - for stdin (repeatable)'
-            cand --field-manager 'Field manager name for the server-side dry-run apply'
+            cand --field-manager 'Field manager name for server-side apply'
             cand --adopt 'Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply` (repeatable; giving it replaces the default list; `none`: adopt nothing)'
             cand --redact 'Extra value to redact from everything kstatus prints (repeatable)'
             cand --applyset 'Compare as `apply --applyset NAME` applies: every object labelled as part of the set'

@@ -81,7 +81,7 @@ complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s v -l verbose -
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s V -l version -d 'Print version'
 complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -s f -l filename -d 'Manifest file, directory, or - for stdin (repeatable)' -r -F
-complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l field-manager -d 'Field manager name for the server-side dry-run apply' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l field-manager -d 'Field manager name for server-side apply' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l adopt -d 'Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply` (repeatable; giving it replaces the default list; `none`: adopt nothing)' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l redact -d 'Extra value to redact from everything kstatus prints (repeatable)' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l applyset -d 'Compare as `apply --applyset NAME` applies: every object labelled as part of the set' -r

@@ -119,19 +119,8 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub steps: bool,
 
-    /// Field manager name for server-side apply.
-    #[arg(long, value_name = "NAME", default_value = "kstatus")]
-    pub field_manager: String,
-
-    /// Take ownership of fields another field manager owns instead of failing with a conflict.
-    #[arg(long)]
-    pub force_conflicts: bool,
-
-    /// Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply`
-    /// (repeatable; giving it replaces the default list; `none`: adopt nothing).
-    #[arg(long = "adopt", value_name = "MANAGER",
-          default_values_t = DEFAULT_ADOPTED_MANAGERS.map(String::from))]
-    pub adopt: Vec<String>,
+    #[command(flatten)]
+    pub ssa: ServerSideApplyArgs,
 
     /// `server`: have the server validate the objects without persisting them; no tracking.
     #[arg(long, value_enum, value_name = "MODE", default_value_t = DryRun::None)]
@@ -168,7 +157,25 @@ pub struct ApplyArgs {
     pub output: OutputArgs,
 }
 
-impl ApplyArgs {
+/// How objects are server-side applied, for real (`apply`) or as a dry run (`diff`).
+#[derive(Debug, Args)]
+pub struct ServerSideApplyArgs {
+    /// Field manager name for server-side apply.
+    #[arg(long, value_name = "NAME", default_value = "kstatus")]
+    pub field_manager: String,
+
+    /// Take ownership of fields another field manager owns instead of failing with a conflict.
+    #[arg(long)]
+    pub force_conflicts: bool,
+
+    /// Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply`
+    /// (repeatable; giving it replaces the default list; `none`: adopt nothing).
+    #[arg(long = "adopt", value_name = "MANAGER",
+          default_values_t = DEFAULT_ADOPTED_MANAGERS.map(String::from))]
+    pub adopt: Vec<String>,
+}
+
+impl ServerSideApplyArgs {
     /// The managers to adopt fields from: the `--adopt` values, none for `--adopt none`.
     pub fn adopted_managers(&self) -> Result<Vec<String>, String> {
         adopted_managers(&self.adopt)
@@ -204,19 +211,8 @@ pub struct DiffArgs {
     #[arg(short = 'R', long)]
     pub recursive: bool,
 
-    /// Field manager name for the server-side dry-run apply.
-    #[arg(long, value_name = "NAME", default_value = "kstatus")]
-    pub field_manager: String,
-
-    /// Take ownership of fields another field manager owns instead of failing with a conflict.
-    #[arg(long)]
-    pub force_conflicts: bool,
-
-    /// Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply`
-    /// (repeatable; giving it replaces the default list; `none`: adopt nothing).
-    #[arg(long = "adopt", value_name = "MANAGER",
-          default_values_t = DEFAULT_ADOPTED_MANAGERS.map(String::from))]
-    pub adopt: Vec<String>,
+    #[command(flatten)]
+    pub ssa: ServerSideApplyArgs,
 
     /// Extra value to redact from everything kstatus prints (repeatable).
     #[arg(long, value_name = "VALUE")]
@@ -236,13 +232,6 @@ pub struct DiffArgs {
     #[arg(long, value_name = "VALUE", env = "KSTATUS_FINGERPRINT_SALT", hide_env_values = true,
           value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub fingerprint_salt: Option<String>,
-}
-
-impl DiffArgs {
-    /// The managers to adopt fields from: the `--adopt` values, none for `--adopt none`.
-    pub fn adopted_managers(&self) -> Result<Vec<String>, String> {
-        adopted_managers(&self.adopt)
-    }
 }
 
 #[derive(Debug, Args)]
@@ -552,11 +541,11 @@ mod tests {
         assert_eq!(apply.tracking.timeout, Duration::from_secs(300));
         assert_eq!(apply.tracking.stabilization, Duration::from_secs(10));
         assert!(apply.wait_for_jobs);
-        assert_eq!(apply.field_manager, "kstatus");
+        assert_eq!(apply.ssa.field_manager, "kstatus");
         assert_eq!(apply.dry_run, DryRun::None);
-        assert!(!apply.force_conflicts);
+        assert!(!apply.ssa.force_conflicts);
         assert_eq!(
-            apply.adopted_managers().unwrap(),
+            apply.ssa.adopted_managers().unwrap(),
             ["kubectl-client-side-apply", "before-first-apply"]
         );
     }
@@ -569,7 +558,7 @@ mod tests {
         let Command::Apply(apply) = Cli::try_parse_from(args).unwrap().command else {
             panic!("not apply")
         };
-        apply.adopted_managers()
+        apply.ssa.adopted_managers()
     }
 
     #[test]

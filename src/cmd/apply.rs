@@ -62,9 +62,7 @@ type Input = (Vec<String>, Vec<Manifest>, Vec<Step>, Arc<HealthRules>);
 /// everything is read and validated before any request is sent.
 fn read_input(args: &ApplyArgs) -> Result<Input, Error> {
     prune::check_flags(args)?;
-    let adopt = args.adopted_managers().map_err(|message| {
-        Error::usage(message).with_hint("e.g. --adopt kubectl-client-side-apply --adopt helm")
-    })?;
+    let adopt = super::adopted_managers(&args.ssa)?;
     let health_rules = super::health::load(&args.tracking.health_rules)?;
     if args.steps {
         let (manifests, steps) = crate::steps::load(
@@ -113,8 +111,8 @@ async fn apply(
     let mut planned = resolve_all(&mut resolver, &connection, global, &manifests).await?;
 
     let options = ApplyOptions {
-        field_manager: args.field_manager.clone(),
-        force_conflicts: args.force_conflicts,
+        field_manager: args.ssa.field_manager.clone(),
+        force_conflicts: args.ssa.force_conflicts,
         dry_run: args.dry_run == DryRun::Server,
         adopt,
         concurrency: APPLY_CONCURRENCY,
@@ -149,7 +147,7 @@ async fn apply(
         && !options.dry_run
     {
         let members = prune::members(&planned);
-        prune::record(&connection, set, &members, &args.field_manager, true).await?;
+        prune::record(&connection, set, &members, &args.ssa.field_manager, true).await?;
     }
 
     // Phase 1: Namespaces and CRDs, so that what lives in them can apply.

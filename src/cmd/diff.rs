@@ -63,9 +63,7 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Ended {
 
 /// The adopted managers and the manifests, read and validated before any request is sent.
 fn read_input(args: &DiffArgs) -> Result<(Vec<String>, Vec<Manifest>), Error> {
-    let adopt = args.adopted_managers().map_err(|message| {
-        Error::usage(message).with_hint("e.g. --adopt kubectl-client-side-apply --adopt helm")
-    })?;
+    let adopt = super::adopted_managers(&args.ssa)?;
     if let Some(value) = &args.applyset {
         ParentRef::parse(value).map_err(Error::usage)?;
     }
@@ -101,8 +99,8 @@ async fn diff(
     let requests = requests(&connection, global, &manifests).await?;
 
     let options = ApplyOptions {
-        field_manager: args.field_manager.clone(),
-        force_conflicts: args.force_conflicts,
+        field_manager: args.ssa.field_manager.clone(),
+        force_conflicts: args.ssa.force_conflicts,
         dry_run: true,
         adopt,
         concurrency: CONCURRENCY,

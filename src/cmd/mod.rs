@@ -44,6 +44,16 @@ pub fn run(cli: Cli) -> Ended {
 }
 
 /// kubectl-style connection settings from the global flags.
+/// The field managers whose fields `apply` and `diff` take over, or the usage error.
+fn adopted_managers(
+    ssa: &crate::cli::ServerSideApplyArgs,
+) -> Result<Vec<String>, crate::error::Error> {
+    ssa.adopted_managers().map_err(|message| {
+        crate::error::Error::usage(message)
+            .with_hint("e.g. --adopt kubectl-client-side-apply --adopt helm")
+    })
+}
+
 pub fn connect_options(global: &crate::cli::GlobalArgs) -> crate::cluster::client::ConnectOptions {
     crate::cluster::client::ConnectOptions {
         kubeconfig: global.kubeconfig.clone(),

@@ -481,7 +481,14 @@ pub async fn track_and_prune(run: AfterApply<'_>, mut output: Output) -> Result<
         .filter(|r| r.status == PruneStatus::TimedOut)
         .count();
     if failed == 0 && stuck == 0 && (tracked.outcome == RunOutcome::Success || !args.prune) {
-        record(connection, &set, &applied, &args.field_manager, !args.prune).await?;
+        record(
+            connection,
+            &set,
+            &applied,
+            &args.ssa.field_manager,
+            !args.prune,
+        )
+        .await?;
     }
     if tracked.outcome == RunOutcome::Success && failed > 0 {
         tracked.outcome = RunOutcome::Error;

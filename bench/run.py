@@ -339,6 +339,54 @@ def bench_watch(idle_seconds):
     return samples
 
 
+def bare_pods(prefix, ns, count, labels):
+    """Pods bound to the node directly (no scheduler, no controller): the fast way to fill a
+    namespace with thousands of running pods."""
+    label_text = ", ".join(f"{k}: {v}" for k, v in labels.items())
+    container = BEHAVIOURS[NODE]["serve"]
+    return [f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {prefix}-{i}\n  namespace: {ns}\n"
+            f"  labels: {{{label_text}}}\nspec:\n  nodeName: kstatus-node\n  containers:\n"
+            f"  - name: main\n    {container.replace(chr(10) + '        ', chr(10) + '    ')}\n"
+            for i in range(count)]
+
+
+def bench_ns10k(reps):
+    """A namespace of 10,000 running pods: a 300-pod application (10 Deployments x 30) among
+    9,700 unrelated pods (200 of 10 other Deployments, 9,500 bare). Measures `watch --once` of
+    the application (memory follows the application) and of all 10,000 pods (per-pod memory,
+    and time against `kubectl get pods` of the same selection)."""
+    ns = "bench-big"
+    env = dict(os.environ, KUBECONFIG=str(KUBECONFIG))
+    app = [deployment(f"shop-{i}", ns, 30, labels={"part-of": "shop", "bench": "big"}) for i in range(10)]
+    others = [deployment(f"other-{i}", ns, 20, labels={"bench": "big"}) for i in range(10)]
+    log("ns10k: filling a namespace with 10,000 running pods (takes a few minutes)")
+    setup = [str(KSTATUS), "--context", "admin", "apply", "-f", str(write("big-ns.yaml", [namespace(ns)])),
+             "-f", str(write("big-app.yaml", app + others)),
+             "-f", str(write("big-pods.yaml", bare_pods("noise", ns, 9500, {"bench": "big"}))),
+             "--stabilization", "0", "--timeout", "20m", "--progress", "none"]
+    subprocess.run(setup, env=env, check=True, stdout=subprocess.DEVNULL)
+    samples = {t: [] for t in TOOLS}
+    for rep in range(reps):
+        for tool in (TOOLS if rep % 2 == 0 else TOOLS[::-1]):
+            if tool == "kstatus":
+                app_run = run_steps(tool, [kstatus("watch", "-n", ns, "-l", "part-of=shop", "--once")])
+                all_run = run_steps(tool, [kstatus("watch", "-n", ns, "-l", "bench=big", "--once")])
+            else:
+                app_run = run_steps(tool, [kubectl("get", "deployments,replicasets,pods", "-n", ns, "-l", "part-of=shop")])
+                all_run = run_steps(tool, [kubectl("get", "pods", "-n", ns, "-l", "bench=big")])
+            rows = sum(1 for line in all_run["output"].splitlines() if "noise-" in line)
+            log(f"ns10k {tool} rep {rep}: application {app_run['wall']:.2f}s {app_run['rss']:.0f} MiB "
+                f"exit {app_run['exit']}; all pods {all_run['wall']:.2f}s {all_run['rss']:.0f} MiB "
+                f"exit {all_run['exit']}, {rows} bare pods listed")
+            samples[tool].append({"app_wall": app_run["wall"], "app_rss": app_run["rss"],
+                                  "all_wall": all_run["wall"], "all_rss": all_run["rss"],
+                                  "per_pod_kib": all_run["rss"] * 1024 / 10000,
+                                  "marginal_kib": (all_run["rss"] - app_run["rss"]) * 1024 / 9700,
+                                  "requests": app_run["requests"]})
+    delete_namespace(ns)
+    return samples
+
+
 # ---------------------------------------------------------------------------------------------
 # Report
 
@@ -361,15 +409,15 @@ def row(name, results, key, fmt, goal=""):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--only", default="d50,cm1000,crash,latency,watch")
+    parser.add_argument("--only", default="d50,cm1000,crash,latency,watch,ns10k")
     parser.add_argument("--idle", type=int, default=60, help="seconds of idle watching")
     parser.add_argument("--keep", action="store_true", help="leave the control plane running")
     parser.add_argument("--node", choices=("sim", "real"), default="sim",
                         help="the kubelet simulator (default) or the real node")
     args = parser.parse_args()
     only = set(args.only.split(","))
-    if args.node == "real" and "watch" in only:
-        parser.error("the watch scenario runs 1,200 pods: only with --node sim")
+    if args.node == "real" and only & {"watch", "ns10k"}:
+        parser.error("the watch and ns10k scenarios run 1,200 and 10,000 pods: only with --node sim")
 
     global KUBECTL, NODE
     NODE = args.node
@@ -378,7 +426,7 @@ def main():
     KUBECTL = subprocess.run(["bash", str(CLUSTER), "kubectl"], check=True, capture_output=True,
                              text=True).stdout.strip().splitlines()[-1]
     env = dict(os.environ, KSTATUS_CLUSTER_DIR=str(STATE), KSTATUS_KUBELET_SIM=str(SIM),
-               KSTATUS_SIM_ARGS="--max-pods 3000 " + os.environ.get("KSTATUS_SIM_ARGS", ""))
+               KSTATUS_SIM_ARGS="--max-pods 12000 " + os.environ.get("KSTATUS_SIM_ARGS", ""))
     os.environ["KSTATUS_CLUSTER_DIR"] = str(STATE)
     sh("bash", str(CLUSTER), "up", "--node", args.node, env=env, stdout=subprocess.DEVNULL)
     try:
@@ -393,6 +441,8 @@ def main():
             results["latency"] = bench_latency(args.reps + 2)
         if "watch" in only:
             results["watch"] = bench_watch(args.idle)
+        if "ns10k" in only:
+            results["ns10k"] = bench_ns10k(args.reps)
     finally:
         shutil.rmtree(WORK, ignore_errors=True)
         if not args.keep:
@@ -433,6 +483,14 @@ def main():
         print(row("watch: peak RSS (MiB)", r, "rss", "{:.0f}"))
         print(row(f"watch: CPU while idle {args.idle}s (s)", r, "cpu", "{:.2f}"))
         print(row("watch: requests/min, steady state", r, "rpm", "{:.1f}", "0"))
+    if "ns10k" in results:
+        r = results["ns10k"]
+        print(row("ns10k: watch --once of the 300-pod application, peak RSS (MiB)", r, "app_rss", "{:.0f}", "≤ 40"))
+        print(row("ns10k: the same, wall (s)", r, "app_wall", "{:.2f}"))
+        print(row("ns10k: watch --once of all 10,000 pods, peak RSS (MiB)", r, "all_rss", "{:.0f}"))
+        print(row("ns10k: peak RSS per pod at 10,000 pods (KiB)", r, "per_pod_kib", "{:.1f}", "≤ 3"))
+        print(row("ns10k: RSS per pod beyond the application's run (KiB)", r, "marginal_kib", "{:.1f}"))
+        print(row("ns10k: watch --once of all 10,000 pods, wall (s)", r, "all_wall", "{:.2f}", "≤ 1.5× kubectl get pods"))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 //! turned into explicit deletions; every change forwarded on one channel.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use futures::StreamExt;
 use kube::Api;
@@ -11,12 +12,16 @@ use kube::core::TypeMeta;
 use kube::runtime::utils::Backoff;
 use kube::runtime::watcher::{self, DefaultBackoff, Event};
 use serde_json::Value;
+use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
 
 use super::apply::strip_unread_fields;
 use super::discovery::Resource;
 use crate::fingerprint::Salt;
+
+/// Objects per page of a watch's list.
+const LIST_PAGE_SIZE: u32 = 500;
 
 /// What one watch covers.
 #[derive(Debug, Clone)]
@@ -58,6 +63,26 @@ pub enum WatchUpdate {
     },
 }
 
+/// The running watches: one task per target.
+pub struct Watches {
+    tasks: JoinSet<()>,
+    relists: Vec<Arc<Notify>>,
+}
+
+impl Watches {
+    /// Makes the watch of `targets[target]` list everything again (what it drops is reported
+    /// as deleted, what it lists as upserts).
+    pub fn relist(&self, target: usize) {
+        if let Some(relist) = self.relists.get(target) {
+            relist.notify_one();
+        }
+    }
+
+    pub fn abort_all(&mut self) {
+        self.tasks.abort_all();
+    }
+}
+
 /// Starts one task per target. Tasks end when the receiver is dropped or the set is aborted.
 /// A Secret's payload is replaced by its fingerprints, salted with `salt`, as it arrives.
 pub fn spawn(
@@ -65,19 +90,23 @@ pub fn spawn(
     targets: &[WatchTarget],
     salt: &Salt,
     updates: UnboundedSender<WatchUpdate>,
-) -> JoinSet<()> {
+) -> Watches {
     let mut tasks = JoinSet::new();
+    let mut relists = Vec::new();
     for (index, target) in targets.iter().enumerate() {
+        let relist = Arc::new(Notify::new());
         let watch = run(
             client.clone(),
             index,
             target.clone(),
             salt.clone(),
             updates.clone(),
+            relist.clone(),
         );
         tasks.spawn(watch);
+        relists.push(relist);
     }
-    tasks
+    Watches { tasks, relists }
 }
 
 async fn run(
@@ -86,6 +115,7 @@ async fn run(
     target: WatchTarget,
     salt: Salt,
     updates: UnboundedSender<WatchUpdate>,
+    relist: Arc<Notify>,
 ) {
     let api: Api<DynamicObject> = match &target.namespace {
         Some(ns) if target.resource.namespaced => {
@@ -93,7 +123,9 @@ async fn run(
         }
         _ => Api::all_with(client, &target.resource.api),
     };
-    let mut config = watcher::Config::default();
+    // The first list comes in pages, so a namespace of 10,000 pods is never one response held
+    // in memory whole.
+    let mut config = watcher::Config::default().page_size(LIST_PAGE_SIZE);
     if let Some(selector) = &target.label_selector {
         config = config.labels(selector);
     }
@@ -111,7 +143,12 @@ async fn run(
         // again, and shows what was deleted while it was not.
         let mut stream = watcher::watcher(api.clone(), config.clone()).boxed();
         let failure = loop {
-            let Some(item) = stream.next().await else {
+            let item = tokio::select! {
+                item = stream.next() => item,
+                // Asked to list again: a fresh watcher lists first.
+                _ = relist.notified() => break None,
+            };
+            let Some(item) = item else {
                 return;
             };
             let sent = match item {
@@ -137,11 +174,14 @@ async fn run(
                     present.deleted(&value);
                     updates.send(WatchUpdate::Delete(value))
                 }
-                Err(err) => break err,
+                Err(err) => break Some(err),
             };
             if sent.is_err() {
                 return; // nobody listens any more
             }
+        };
+        let Some(failure) = failure else {
+            continue;
         };
         let (message, status) = describe_watch_error(&failure);
         tracing::debug!(target = %target.describe(), %message, "watch error");
@@ -164,8 +204,9 @@ async fn run(
 /// with its last status.
 #[derive(Debug, Default)]
 struct Present {
-    /// uid -> just enough of the object to report its deletion.
-    known: HashMap<String, Value>,
+    /// uid -> just enough of the object to report its deletion: a watch of a whole namespace
+    /// remembers every object in it, so this is kept small.
+    known: HashMap<String, Identity>,
     /// uids seen since the current list began.
     listed: HashSet<String>,
 }
@@ -178,7 +219,7 @@ impl Present {
     fn seen(&mut self, object: &Value) {
         let uid = uid_of(object);
         self.listed.insert(uid.clone());
-        self.known.insert(uid, identity(object));
+        self.known.insert(uid, Identity::of(object));
     }
 
     fn deleted(&mut self, object: &Value) {
@@ -194,7 +235,7 @@ impl Present {
             .cloned()
             .collect();
         gone.iter()
-            .filter_map(|uid| self.known.remove(uid))
+            .filter_map(|uid| Some(self.known.remove(uid)?.deletion(uid)))
             .collect()
     }
 }
@@ -215,20 +256,37 @@ fn uid_of(value: &Value) -> String {
         .to_string()
 }
 
-/// Just enough of an object to report its deletion.
-fn identity(value: &Value) -> Value {
-    let metadata = &value["metadata"];
-    serde_json::json!({
-        "apiVersion": value["apiVersion"],
-        "kind": value["kind"],
-        "metadata": {
-            "name": metadata["name"],
-            "namespace": metadata["namespace"],
-            "uid": metadata["uid"],
-            "ownerReferences": metadata["ownerReferences"],
-            "labels": metadata["labels"],
-        },
-    })
+/// Just enough of an object to report its deletion; the engine has the rest.
+#[derive(Debug)]
+struct Identity {
+    api_version: Box<str>,
+    kind: Box<str>,
+    name: Box<str>,
+    namespace: Option<Box<str>>,
+}
+
+impl Identity {
+    fn of(value: &Value) -> Identity {
+        let text = |v: &Value| Box::from(v.as_str().unwrap_or_default());
+        Identity {
+            api_version: text(&value["apiVersion"]),
+            kind: text(&value["kind"]),
+            name: text(&value["metadata"]["name"]),
+            namespace: value["metadata"]["namespace"].as_str().map(Box::from),
+        }
+    }
+
+    fn deletion(self, uid: &str) -> Value {
+        serde_json::json!({
+            "apiVersion": &*self.api_version,
+            "kind": &*self.kind,
+            "metadata": {
+                "name": &*self.name,
+                "namespace": self.namespace.as_deref(),
+                "uid": uid,
+            },
+        })
+    }
 }
 
 fn describe_watch_error(err: &watcher::Error) -> (String, Option<u16>) {

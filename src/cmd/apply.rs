@@ -251,10 +251,12 @@ fn tracking_plan(
             planned[i].manifest.origin.clone(),
         ));
     }
+    let mut targets = track::watch_targets(&kinds, None);
+    track::narrow_child_watches(&mut targets, &known);
     TrackPlan {
         known,
         discover: None,
-        targets: track::watch_targets(&kinds, None),
+        targets,
         config: Config {
             stabilization: args.tracking.stabilization,
             // Counted from the run's start: with --steps, one deadline for every step.

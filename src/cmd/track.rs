@@ -15,8 +15,8 @@ use crate::cluster::inspect;
 use crate::cluster::watch::{self, WatchTarget, WatchUpdate};
 use crate::cmd::logs::PodLogs;
 use crate::engine::failure::log_to_show;
-use crate::engine::kinds;
 use crate::engine::{Change, Config, Moment, ObjectKey, Snapshot, Status, TrackedObject, Tracker};
+use crate::engine::{kinds, selectors};
 use crate::error::Error;
 use crate::fingerprint::{self, Salt};
 use crate::manifest::Origin;
@@ -160,6 +160,10 @@ pub async fn track(
     }
 
     let targets = &plan.targets;
+    tracker.watching(targets.iter().map(|t| {
+        let api = &t.resource.api;
+        (api.group.clone(), api.kind.clone(), t.namespace.clone())
+    }));
     let (sender, mut updates) = mpsc::unbounded_channel();
     let mut watches = watch::spawn(&connection.watch_client, targets, &plan.salt, sender);
     let mut logs = PodLogs::new(connection, plan.logs);
@@ -202,6 +206,8 @@ pub async fn track(
                     }
                     WatchUpdate::Synced { target } => {
                         listed.insert(target);
+                        let api = &targets[target].resource.api;
+                        tracker.listed(&api.group, &api.kind, targets[target].namespace.as_deref(), now());
                         if interrupted.remove(&target) && interrupted.is_empty() {
                             tracker.connection_restored(now());
                         }
@@ -229,6 +235,9 @@ pub async fn track(
                         }
                         interrupted.insert(target);
                     }
+                }
+                if tracker.take_relist_request() {
+                    relist_children(&watches, targets);
                 }
                 if plan.unchanged && listed.len() == targets.len() {
                     tracker.nothing_changed(now());
@@ -307,6 +316,16 @@ pub async fn track(
         failures,
         origins,
     })
+}
+
+/// An object taken for a stranger belongs after all (its labels changed): the watches that
+/// report children by owner, whatever their labels, list again so that what it owns is found.
+fn relist_children(watches: &watch::Watches, targets: &[WatchTarget]) {
+    for (index, target) in targets.iter().enumerate() {
+        if target.label_selector.is_none() {
+            watches.relist(index);
+        }
+    }
 }
 
 /// A tracked Secret's fingerprints, as a watch reports them, to the output (which says when
@@ -488,6 +507,34 @@ pub fn watch_targets(
         });
     }
     targets
+}
+
+/// Narrows each child watch (Pods, ReplicaSets, Jobs of a namespace) to a label selector every
+/// child of the applied objects carries, when there is one: the server then sends the
+/// application's children, not the whole namespace's.
+pub fn narrow_child_watches(targets: &mut [WatchTarget], known: &[KnownObject]) {
+    for target in targets.iter_mut() {
+        let api = &target.resource.api;
+        let is_child_kind = matches!(
+            (api.group.as_str(), api.kind.as_str()),
+            ("", "Pod") | ("apps", "ReplicaSet") | ("batch", "Job")
+        );
+        if !is_child_kind || target.label_selector.is_some() || target.namespace.is_none() {
+            continue;
+        }
+        let here: Vec<&Value> = known
+            .iter()
+            .filter(|k| k.key.namespace == target.namespace)
+            .filter_map(|k| k.initial.as_ref())
+            .collect();
+        // Every object must be known as applied: a name alone says nothing of labels.
+        let named_only = known
+            .iter()
+            .any(|k| k.key.namespace == target.namespace && k.initial.is_none());
+        if !named_only {
+            target.label_selector = selectors::children_selector(&here, (&api.group, &api.kind));
+        }
+    }
 }
 
 /// Events and log tails for every object in Error or Timed out. The events are those of the
@@ -754,6 +801,65 @@ mod tests {
             [
                 (Some("admin"), Some("type=Warning")),
                 (Some("shop"), Some("type=Warning"))
+            ]
+        );
+    }
+
+    #[test]
+    fn applied_deployments_narrow_the_child_watches_of_their_namespace_only() {
+        let deployments = Resource::well_known("apps", "v1", "Deployment", "deployments", true);
+        let mut targets = watch_targets(
+            &[
+                (deployments.clone(), Some("shop".into())),
+                (deployments, Some("admin".into())),
+            ],
+            None,
+        );
+        let applied = |name: &str, ns: &str, labels: serde_json::Value| {
+            KnownObject::applied(
+                serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": name, "namespace": ns, "generation": 1},
+                    "spec": {"selector": {"matchLabels": labels}}}),
+                Origin {
+                    source: "app.yaml".to_string(),
+                    line: 1,
+                    document: 1,
+                    item: None,
+                },
+            )
+            .unwrap()
+        };
+        let known = [
+            applied("web", "shop", serde_json::json!({"app": "web"})),
+            applied("api", "shop", serde_json::json!({"app": "api"})),
+            applied("tool", "admin", serde_json::json!({})),
+        ];
+        narrow_child_watches(&mut targets, &known);
+        let selectors: Vec<(String, Option<&str>, Option<&str>)> = targets
+            .iter()
+            .map(|t| {
+                (
+                    t.resource.api.kind.clone(),
+                    t.namespace.as_deref(),
+                    t.label_selector.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            selectors,
+            [
+                ("Deployment".to_string(), Some("shop"), None),
+                (
+                    "ReplicaSet".to_string(),
+                    Some("shop"),
+                    Some("app in (api,web)")
+                ),
+                ("Pod".to_string(), Some("shop"), Some("app in (api,web)")),
+                ("Deployment".to_string(), Some("admin"), None),
+                ("ReplicaSet".to_string(), Some("admin"), None),
+                ("Pod".to_string(), Some("admin"), None),
+                ("Event".to_string(), Some("admin"), None),
+                ("Event".to_string(), Some("shop"), None),
             ]
         );
     }

@@ -19,8 +19,9 @@ pub const TEMPLATE_GENERATION_LABEL: &str = "pod-template-generation";
 pub const DAEMONSET_TEMPLATE_GENERATION: &str = "deprecated.daemonset.template.generation";
 
 /// The latest snapshot of every object the engine has been shown, indexed by key, by UID, by
-/// owner UID, and (for Events) by the UID of the object they are about. Children and events may
-/// arrive before the objects they belong to, so everything is kept.
+/// owner UID, and (for Events) by the UID of the object they are about. What it holds belongs to
+/// the run ([`super::relevance`] decides); children are reduced to what rules read
+/// ([`super::reduce`]).
 #[derive(Debug, Default, Clone)]
 pub struct Store {
     objects: HashMap<ObjectKey, Value>,
@@ -109,6 +110,11 @@ impl Store {
 
     pub fn get(&self, key: &ObjectKey) -> Option<&Value> {
         self.objects.get(key)
+    }
+
+    /// Whether an object with this UID is kept.
+    pub fn has_uid(&self, uid: &str) -> bool {
+        self.keys_by_uid.contains_key(uid)
     }
 
     pub fn len(&self) -> usize {

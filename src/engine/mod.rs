@@ -45,7 +45,10 @@ pub mod json;
 pub mod kinds;
 pub mod logs;
 pub mod model;
+pub mod reduce;
+pub mod relevance;
 pub mod rules;
+pub mod selectors;
 pub mod tracker;
 
 #[cfg(test)]

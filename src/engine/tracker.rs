@@ -17,6 +17,8 @@ use super::logs::{self, PodToFollow};
 use super::model::{
     ConnectionState, Detail, Moment, ObjectKey, ObjectStatus, Outcome, Status, Verdict,
 };
+use super::reduce;
+use super::relevance::{Belonging, Relevance};
 use super::rules::{self, Context, PodHistory};
 
 /// How a run judges its objects.
@@ -44,6 +46,14 @@ pub enum Change {
     Added(Value),
     Modified(Value),
     Deleted(Value),
+}
+
+/// How many objects the engine holds (see [`Tracker::held`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    pub kept: usize,
+    pub waiting: usize,
+    pub strangers: usize,
 }
 
 /// One tracked object in a snapshot.
@@ -92,6 +102,8 @@ struct Tracked {
 pub struct Tracker {
     config: Config,
     store: Store,
+    /// What belongs to the run, what waits for its owner, and the strangers' UIDs.
+    relevance: Relevance,
     pods: PodHistory,
     /// Objects stopped by a Warning event ([`rules::blocking_warning`]): since when, per UID.
     /// They are in Error only once it has stood for the stabilization window.
@@ -119,6 +131,7 @@ impl Tracker {
             pods: PodHistory::new(config.stabilization / 2),
             config,
             store: Store::new(),
+            relevance: Relevance::default(),
             warned_since: HashMap::new(),
             lasting_warnings: HashSet::new(),
             tracked: Vec::new(),
@@ -156,6 +169,10 @@ impl Tracker {
                 self.tracked.len() - 1
             }
         };
+        // Seen before it was tracked, while waiting for its owner: it belongs now.
+        if let Some(waiting) = self.relevance.take_waiting(&self.tracked[position].key) {
+            self.arrive(vec![waiting], now);
+        }
         self.tracked[position].seen |= self.store.get(&self.tracked[position].key).is_some();
         self.recompute(&[position], now);
         // A new member changes the set being judged, so a holding window starts over.
@@ -178,18 +195,73 @@ impl Tracker {
         self.index.contains_key(key)
     }
 
-    /// Takes in one change observed at `now`. Objects neither tracked nor descending from a
-    /// tracked object are kept, since their parent may arrive later.
+    /// Takes in one change observed at `now`. What belongs to nothing tracked is dropped
+    /// ([`Relevance`]); a child is kept reduced to what rules read ([`reduce::child`]).
     pub fn observe(&mut self, change: Change, now: Moment) {
         self.latest = self.latest.max(now);
         // A deadline that passed before this change is judged on the state it found.
         self.decide(now);
-        let (object, deleted) = match change {
-            Change::Added(object) | Change::Modified(object) => (object, false),
-            Change::Deleted(object) => (object, true),
-        };
+        match change {
+            Change::Added(object) | Change::Modified(object) => self.arrive(vec![object], now),
+            Change::Deleted(object) => {
+                self.relevance.forget(&object);
+                self.apply(object, true, now);
+            }
+        }
+    }
+
+    /// Judges arrivals (and the objects they release) one by one.
+    fn arrive(&mut self, mut queue: Vec<Value>, now: Moment) {
+        while let Some(object) = queue.pop() {
+            let Some(key) = ObjectKey::of(&object) else {
+                continue;
+            };
+            let index = &self.index;
+            let belonging =
+                self.relevance
+                    .classify(&object, &key, |k| index.contains_key(k), &self.store);
+            let uid = json::uid(&object).map(str::to_string);
+            match belonging {
+                Belonging::Kept => {
+                    // A user's rule may read any field of the objects it judges.
+                    let judged_by_user = self.index.contains_key(&key)
+                        && self.config.health_rules.find(&object, &key).is_some();
+                    let object = if judged_by_user {
+                        object
+                    } else {
+                        reduce::child(object, &key)
+                    };
+                    self.apply(object, false, now);
+                    if let Some(uid) = uid {
+                        queue.extend(self.relevance.release(&uid));
+                    }
+                }
+                Belonging::Stranger => {
+                    // Kept before, a stranger now (its owner changed): it leaves the store.
+                    if self.store.get(&key).is_some() {
+                        self.apply(object, true, now);
+                    }
+                    if let Some(uid) = uid {
+                        queue.extend(self.relevance.stranger(&uid, &key));
+                    }
+                }
+                Belonging::AwaitingOwner(owner) => {
+                    let object = reduce::child(object, &key);
+                    self.relevance.wait(object, owner, now);
+                }
+            }
+        }
+    }
+
+    /// Stores (or removes) one kept object and re-judges what it affects.
+    fn apply(&mut self, object: Value, deleted: bool, now: Moment) {
         let Some(key) = ObjectKey::of(&object) else {
             return;
+        };
+        // A deletion carries only the object's identity: its owners are in the stored copy.
+        let object = match self.store.get(&key) {
+            Some(stored) if deleted && json::uid(stored) == json::uid(&object) => stored.clone(),
+            _ => object,
         };
         let affected = self.affected(&object, &key);
         // What a Warning event or a new pod may stop or free: the object, its owners, and the
@@ -226,10 +298,46 @@ impl Tracker {
         self.after_update(changed, now);
     }
 
+    /// Declares the run's watches as (group, kind, namespace) (`None`: every namespace): an
+    /// owner of a kind none of them covers never arrives, so its children are strangers at once.
+    pub fn watching(&mut self, scopes: impl IntoIterator<Item = (String, String, Option<String>)>) {
+        self.relevance.watching(scopes);
+    }
+
+    /// The watch of this kind has listed: an owner it did not list is not coming.
+    pub fn listed(&mut self, group: &str, kind: &str, namespace: Option<&str>, now: Moment) {
+        let scope = (
+            group.to_string(),
+            kind.to_string(),
+            namespace.map(str::to_string),
+        );
+        self.relevance.listed(scope, now);
+    }
+
+    /// Whether the child watches must list again: an object taken for a stranger turned out to
+    /// belong (it now matches the selector), and what it owns was dropped.
+    pub fn take_relist_request(&mut self) -> bool {
+        self.relevance.take_relist_request()
+    }
+
+    /// How many objects the engine holds: kept (the store), waiting for their owner, and
+    /// strangers remembered by UID. Memory follows the first two.
+    pub fn held(&self) -> Held {
+        Held {
+            kept: self.store.len(),
+            waiting: self.relevance.waiting_count(),
+            strangers: self.relevance.stranger_count(),
+        }
+    }
+
     /// Lets time pass: expires Warning events that have stood long enough, crash recoveries
     /// that have held, the stabilization window and the deadline.
     pub fn tick(&mut self, now: Moment) {
         self.latest = self.latest.max(now);
+        let given_up = self.relevance.expire(now);
+        if !given_up.is_empty() {
+            self.arrive(given_up, now);
+        }
         let lasting_warnings = self.warnings_lasting_at(now);
         let recovered = self.pods.expire(now);
         let mut changed = false;
@@ -319,16 +427,23 @@ impl Tracker {
             .map(|since| since.after(self.config.stabilization));
         let deadline = self.config.timeout.map(Moment);
         let recovery_end = self.pods.next_expiry();
+        let owner_given_up = self.relevance.next_expiry();
         let warning_end = self
             .warned_since
             .iter()
             .filter(|(uid, _)| !self.lasting_warnings.contains(*uid))
             .map(|(_, since)| since.after(self.config.stabilization))
             .min();
-        [window_end, deadline, recovery_end, warning_end]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            window_end,
+            deadline,
+            recovery_end,
+            warning_end,
+            owner_given_up,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     pub fn snapshot(&self, now: Moment) -> Snapshot {

@@ -13,6 +13,7 @@ mod logs;
 mod noop;
 mod operators;
 mod prune;
+mod scale;
 mod smoke;
 mod steps;
 mod support;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
     trials.extend(diff::trials());
     trials.extend(noop::trials());
     trials.extend(prune::trials());
+    trials.extend(scale::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

@@ -238,8 +238,8 @@ impl Output {
     }
 
     /// `apply --steps`: step `index` (1-based) of `names` starts. Plain progress says so and
-    /// goes into the step's own GitHub Actions log group or GitLab section; the live view shows every step's
-    /// section; the event stream gets a `step` line.
+    /// goes into the step's own GitHub Actions log group or GitLab section; the live view shows
+    /// every step's section; the event stream gets a `step` line.
     pub fn start_step(&mut self, index: usize, names: &[String], elapsed: Duration) {
         self.progress.stop();
         // A new step tracks new objects: what the last step showed is not "gone".

@@ -191,7 +191,8 @@ fn run_apply_step(inputs: &[(&str, &str)], exit_code: u8) -> StepRun {
     std::fs::write(
         &stand_in,
         format!(
-            "#!/bin/sh\nfor arg in \"$@\"; do printf '%s\\0' \"$arg\"; done > '{}'\nexit {exit_code}\n",
+            "#!/bin/sh\nfor arg in \"$@\"; do printf '%s\\0' \"$arg\"; done > '{}'\n\
+             exit {exit_code}\n",
             recorded.display()
         ),
     )

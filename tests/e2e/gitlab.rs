@@ -140,12 +140,17 @@ async fn a_section_per_step_and_the_rejection_after_it(ctx: TestContext) {
     };
     let first = ctx.manifest("01-settings.yaml", &config_map("settings"));
     // The API server rejects the port: the run stops in the second step.
+    let service = r#"apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  ports:
+  - port: 99999
+"#;
     ctx.manifest(
         "02-web.yaml",
-        &format!(
-            "{}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - port: 99999\n",
-            config_map("web")
-        ),
+        &format!("{}---\n{service}", config_map("web")),
     );
     let dir = first.parent().unwrap();
     let (code, log) = run_in_gitlab(

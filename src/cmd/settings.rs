@@ -1,5 +1,5 @@
 //! Resolves the output flags and the process environment (terminals, NO_COLOR, CLICOLOR_FORCE,
-//! TERM, GitHub Actions) once into the plain `OutputSettings` render works from.
+//! TERM, GitHub Actions, GitLab CI) once into the plain `OutputSettings` render works from.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -19,6 +19,8 @@ pub struct Environment {
     /// `GITHUB_ACTIONS=true`.
     pub github_actions: bool,
     pub github_step_summary: Option<PathBuf>,
+    /// `GITLAB_CI=true`.
+    pub gitlab_ci: bool,
 }
 
 impl Environment {
@@ -32,6 +34,7 @@ impl Environment {
             stderr_terminal: std::io::stderr().is_terminal(),
             github_actions: std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true"),
             github_step_summary: std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            gitlab_ci: std::env::var("GITLAB_CI").as_deref() == Ok("true"),
         }
     }
 }
@@ -70,6 +73,7 @@ pub fn output_settings(
         github: env.github_actions.then(|| GitHubActions {
             step_summary: env.github_step_summary.clone(),
         }),
+        gitlab: env.gitlab_ci,
         junit: args.junit.clone(),
         events: args.events.as_ref().map(|target| match target {
             EventsTarget::Stdout => EventsTo::Stdout,
@@ -216,5 +220,15 @@ mod tests {
             None,
             "outside GitHub Actions"
         );
+    }
+
+    #[test]
+    fn gitlab_ci_is_named_only_inside_gitlab() {
+        let gitlab = Environment {
+            gitlab_ci: true,
+            ..Environment::default()
+        };
+        assert!(apply_settings(&[], &gitlab).gitlab);
+        assert!(!apply_settings(&[], &Environment::default()).gitlab);
     }
 }

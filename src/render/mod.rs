@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod diff;
 pub mod events;
 pub mod github;
+pub mod gitlab;
 pub mod junit;
 pub mod lines;
 pub mod live;

@@ -1,6 +1,7 @@
 //! Where everything goes, as `OutputSettings` says: progress on stderr (live view, plain lines
 //! or nothing), results on stdout (table, JSON or YAML), and the CI extras (GitHub Actions groups,
-//! annotations and step summary, JUnit XML, NDJSON events), and the error that stopped a run.
+//! annotations and step summary, GitLab CI sections, JUnit XML, NDJSON events), and the error
+//! that stopped a run.
 //! Each stream and file is written through a `Redacting` writer, the one place values are hidden.
 
 use std::fs::File;
@@ -20,7 +21,7 @@ use super::settings::{EventsTo, Format, GitHubActions, OutputSettings, Progress,
 use super::steps::{self as step_render, StepSection, StepsView};
 use super::table::{TableOptions, status_table};
 use super::theme::Theme;
-use super::{format_duration, github, junit, report, secrets};
+use super::{format_duration, github, gitlab, junit, report, secrets};
 use crate::engine::applications::Application;
 use crate::engine::logs::LogLine;
 use crate::engine::{ObjectKey, Snapshot, Status};
@@ -70,8 +71,13 @@ impl Output {
             }
         };
         let on_stderr = settings.events == Some(EventsTo::Stdout);
-        let group = (settings.github.is_some() && settings.progress == Progress::Plain)
-            .then(|| format!("kstatus {} progress", settings.command));
+        let folding = match (&settings.github, settings.gitlab) {
+            _ if settings.progress != Progress::Plain => None,
+            (Some(_), _) => Some(Folding::GitHubGroups),
+            (None, true) => Some(Folding::GitLabSections),
+            (None, false) => None,
+        };
+        let group = folding.map(|_| format!("kstatus {} progress", settings.command));
         Ok(Output {
             progress: ProgressSink {
                 mode: settings.progress,
@@ -81,6 +87,7 @@ impl Output {
                 live_connection: ConnectionReport::default(),
                 plain: PlainProgress::default(),
                 group,
+                folding,
                 group_open: false,
                 recent_logs: Vec::new(),
                 steps: None,
@@ -231,8 +238,8 @@ impl Output {
     }
 
     /// `apply --steps`: step `index` (1-based) of `names` starts. Plain progress says so and
-    /// goes into the step's own GitHub Actions log group; the live view shows every step's
-    /// section; the event stream gets a `step` line.
+    /// goes into the step's own GitHub Actions log group or GitLab section; the live view shows
+    /// every step's section; the event stream gets a `step` line.
     pub fn start_step(&mut self, index: usize, names: &[String], elapsed: Duration) {
         self.progress.stop();
         // A new step tracks new objects: what the last step showed is not "gone".
@@ -339,8 +346,9 @@ struct ProgressSink {
     /// What the live view said about the connection (plain lines keep their own).
     live_connection: ConnectionReport,
     plain: PlainProgress,
-    /// The title of the GitHub Actions log group plain progress goes into.
+    /// The title of the CI log group or section plain progress goes into.
     group: Option<String>,
+    folding: Option<Folding>,
     group_open: bool,
     /// The last followed log lines, for the live view.
     recent_logs: Vec<String>,
@@ -468,18 +476,46 @@ impl ProgressSink {
 
     fn stop(&mut self) {
         self.stop_live();
-        if std::mem::take(&mut self.group_open) {
-            let _ = self.err.emit(&format!("{}\n", github::group_end()));
+        self.close_group();
+    }
+
+    fn close_group(&mut self) {
+        if std::mem::take(&mut self.group_open)
+            && let (Some(title), Some(folding)) = (&self.group, self.folding)
+        {
+            let end = match folding {
+                Folding::GitHubGroups => github::group_end().to_string(),
+                Folding::GitLabSections => gitlab::section_end(title, unix_seconds()),
+            };
+            let _ = self.err.emit(&format!("{end}\n"));
         }
     }
 
     fn open_group(&mut self) {
-        if let Some(title) = &self.group
+        if let (Some(title), Some(folding)) = (&self.group, self.folding)
             && !std::mem::replace(&mut self.group_open, true)
         {
-            let _ = self.err.emit(&format!("{}\n", github::group_start(title)));
+            let start = match folding {
+                Folding::GitHubGroups => github::group_start(title),
+                Folding::GitLabSections => gitlab::section_start(title, unix_seconds()),
+            };
+            let _ = self.err.emit(&format!("{start}\n"));
         }
     }
+}
+
+/// A run that stops on an error ends its group first, so the error is read outside it.
+impl Drop for ProgressSink {
+    fn drop(&mut self) {
+        self.close_group();
+    }
+}
+
+/// How a CI system's log folds plain progress away: results and failures stay outside.
+#[derive(Debug, Clone, Copy)]
+enum Folding {
+    GitHubGroups,
+    GitLabSections,
 }
 
 /// The NDJSON event stream (--events).
@@ -791,6 +827,14 @@ fn clock() -> String {
         .unwrap_or_default()
         % 86_400;
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// Seconds since the Unix epoch, for GitLab section markers.
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
 }
 
 /// RFC 3339 UTC timestamp for events.

@@ -18,6 +18,8 @@ pub struct OutputSettings {
     pub stdout: Stream,
     /// Running inside GitHub Actions.
     pub github: Option<GitHubActions>,
+    /// Running inside GitLab CI (`GITLAB_CI=true`): plain progress goes into log sections.
+    pub gitlab: bool,
     /// `--junit FILE`.
     pub junit: Option<PathBuf>,
     /// `--events ndjson[=FILE]`.

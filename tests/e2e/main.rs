@@ -8,6 +8,7 @@ mod dashboard;
 mod diff;
 mod events;
 mod fingerprints;
+mod gitlab;
 mod health;
 mod logs;
 mod noop;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
     trials.extend(noop::trials());
     trials.extend(prune::trials());
     trials.extend(scale::trials());
+    trials.extend(gitlab::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

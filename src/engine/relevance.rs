@@ -583,4 +583,34 @@ mod tests {
             Status::InProgress
         );
     }
+
+    #[test]
+    fn a_tracked_pod_judged_by_a_user_rule_keeps_every_field() {
+        let rules = crate::engine::health::HealthRules::parse(&[(
+            "rules.yaml".to_string(),
+            "- apiVersion: v1\n  kind: Pod\n  current: metadata.annotations['ready'] == 'yes'\n"
+                .to_string(),
+        )])
+        .unwrap();
+        let config = Config {
+            stabilization: Duration::from_secs(10),
+            timeout: Some(Duration::from_secs(300)),
+            wait_for_jobs: true,
+            settle_on_error: true,
+            health_rules: std::sync::Arc::new(rules),
+        };
+        let mut annotated = object("v1", "Pod", "debug", None);
+        annotated["metadata"]["annotations"] = json!({"ready": "yes"});
+        let judged = |config: Config| {
+            let mut tracker = Tracker::new(config);
+            tracker.track(key_of(&annotated), None);
+            add(&mut tracker, &annotated, 0.0);
+            tracker.status(&key_of(&annotated)).unwrap().status
+        };
+        assert_eq!(
+            judged(config),
+            Status::Success,
+            "the rule read the annotation"
+        );
+    }
 }

@@ -414,18 +414,42 @@ pub enum Until {
     Settled,
 }
 
+/// The name kstatus runs under, which its help, usage and errors show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Program {
+    Kstatus,
+    /// The `kubectl-kstatus` binary, which kubectl runs as `kubectl kstatus`.
+    KubectlPlugin,
+}
+
+impl Program {
+    /// How the user invokes it.
+    pub fn invocation(self) -> &'static str {
+        match self {
+            Program::Kstatus => "kstatus",
+            Program::KubectlPlugin => "kubectl kstatus",
+        }
+    }
+}
+
 impl Cli {
+    /// The clap command as `program` shows it: usage lines name `program`'s invocation.
+    pub fn command_for(program: Program) -> clap::Command {
+        use clap::CommandFactory;
+        Cli::command().bin_name(program.invocation())
+    }
+
     /// Parses the command line with clap's own output (help, usage errors) coloured as
     /// `--color` says; clap decides `auto` itself from the terminal and NO_COLOR.
-    pub fn parse_with_color<I, T>(args: I) -> Cli
+    pub fn parse_with_color<I, T>(program: Program, args: I) -> Cli
     where
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        use clap::{CommandFactory, FromArgMatches};
+        use clap::FromArgMatches;
         let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
         let choice = requested_color(&args);
-        let command = Cli::command().color(match choice {
+        let command = Cli::command_for(program).color(match choice {
             ColorChoice::Always => clap::ColorChoice::Always,
             ColorChoice::Never => clap::ColorChoice::Never,
             ColorChoice::Auto => clap::ColorChoice::Auto,

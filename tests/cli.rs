@@ -705,3 +705,60 @@ fn diff_rejects_a_bad_manifest_before_connecting() {
         .code(2)
         .stderr(contains("--filename"));
 }
+
+fn kubectl_kstatus() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubectl-kstatus"));
+    cmd.env("NO_COLOR", "1").env_remove("KUBECONFIG");
+    cmd
+}
+
+/// Runs `args` with both binaries and returns (exit code, stdout, stderr) of each.
+fn under_both_names(args: &[&str]) -> [(Option<i32>, String, String); 2] {
+    [kstatus(), kubectl_kstatus()].map(|mut cmd| {
+        let output = cmd.args(args).output().expect("running the binary");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    })
+}
+
+/// The kubectl plugin is the same program: for help, a usage error, the version and an input
+/// error it exits and prints as kstatus does, except that usage lines say `kubectl kstatus`.
+#[test]
+fn the_kubectl_plugin_behaves_as_kstatus_under_its_own_name() {
+    let runs: [&[&str]; 5] = [
+        &["--help"],
+        &["apply", "--help"],
+        &["apply", "--no-such-flag"],
+        &["--version"],
+        &[
+            "apply",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-f",
+            "/nonexistent/app.yaml",
+        ],
+    ];
+    for args in runs {
+        let [
+            (code, stdout, stderr),
+            (plugin_code, plugin_stdout, plugin_stderr),
+        ] = under_both_names(args);
+        assert_eq!(plugin_code, code, "exit code of {args:?}");
+        let renamed = |text: &str| text.replace("Usage: kstatus", "Usage: kubectl kstatus");
+        assert_eq!(plugin_stdout, renamed(&stdout), "stdout of {args:?}");
+        assert_eq!(plugin_stderr, renamed(&stderr), "stderr of {args:?}");
+    }
+    kubectl_kstatus()
+        .args(["apply", "--no-such-flag"])
+        .assert()
+        .code(2)
+        .stderr(contains("Usage: kubectl kstatus apply"));
+    kubectl_kstatus()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(contains("Usage: kubectl kstatus [OPTIONS] <COMMAND>"));
+}

@@ -12,6 +12,7 @@ mod health;
 mod logs;
 mod noop;
 mod operators;
+mod plugin;
 mod prune;
 mod smoke;
 mod steps;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
     trials.extend(diff::trials());
     trials.extend(noop::trials());
     trials.extend(prune::trials());
+    trials.extend(plugin::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

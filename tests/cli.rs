@@ -762,3 +762,153 @@ fn the_kubectl_plugin_behaves_as_kstatus_under_its_own_name() {
         .success()
         .stdout(contains("Usage: kubectl kstatus [OPTIONS] <COMMAND>"));
 }
+
+/// `apply` against no cluster: the input is read before connecting, so what the input error
+/// names shows which values were used.
+fn apply_without_a_cluster() -> Command {
+    let mut cmd = kstatus();
+    cmd.args(["apply", "--kubeconfig", "/nonexistent/kubeconfig"]);
+    cmd
+}
+
+#[test]
+fn flags_are_read_from_kstatus_variables() {
+    apply_without_a_cluster()
+        .env("KSTATUS_FILENAME", "/nonexistent/from-env.yaml")
+        .assert()
+        .code(2)
+        .stderr(contains("/nonexistent/from-env.yaml: cannot read"));
+    // A repeatable flag takes several values separated by commas.
+    apply_without_a_cluster()
+        .env(
+            "KSTATUS_FILENAME",
+            "/nonexistent/a.yaml,/nonexistent/b.yaml",
+        )
+        .assert()
+        .code(2)
+        .stderr(contains("/nonexistent/a.yaml: cannot read"))
+        .stderr(contains("/nonexistent/b.yaml: cannot read"));
+    // Switches take booleans: 1 turns --prune on (and it needs --applyset), 0 leaves it off.
+    apply_without_a_cluster()
+        .args(["-f", "/nonexistent/app.yaml"])
+        .env("KSTATUS_PRUNE", "1")
+        .assert()
+        .code(2)
+        .stderr(contains("--prune needs --applyset"));
+    for off in ["0", "false"] {
+        apply_without_a_cluster()
+            .args(["-f", "/nonexistent/app.yaml"])
+            .env("KSTATUS_PRUNE", off)
+            .assert()
+            .code(2)
+            .stderr(contains("/nonexistent/app.yaml: cannot read"));
+    }
+    apply_without_a_cluster()
+        .args(["-f", "/nonexistent/app.yaml"])
+        .env("KSTATUS_PRUNE", "true")
+        .env("KSTATUS_APPLYSET", "bad/name/here")
+        .assert()
+        .code(2)
+        .stderr(contains("/nonexistent/app.yaml").not())
+        .stderr(contains("bad/name/here"));
+}
+
+#[test]
+fn the_command_line_wins_over_kstatus_variables() {
+    apply_without_a_cluster()
+        .args(["-f", "/nonexistent/from-flag.yaml", "--timeout", "1m"])
+        .env("KSTATUS_FILENAME", "/nonexistent/from-env.yaml")
+        // Not even read, so its bad value is no error.
+        .env("KSTATUS_TIMEOUT", "5 parsecs")
+        .assert()
+        .code(2)
+        .stderr(contains("/nonexistent/from-flag.yaml: cannot read"))
+        .stderr(contains("from-env.yaml").not())
+        .stderr(contains("KSTATUS_TIMEOUT").not());
+    // A flag given on the command line wins even over a variable it conflicts with.
+    for (variable, value, flags) in [
+        ("KSTATUS_NAMESPACE", "shop", &["-A", "-l", "app=shop"][..]),
+        (
+            "KSTATUS_ALL_NAMESPACES",
+            "true",
+            &["-n", "shop", "-l", "app=shop"],
+        ),
+    ] {
+        kstatus()
+            .args(["watch", "--once", "--kubeconfig", "/nonexistent/kubeconfig"])
+            .args(flags)
+            .env(variable, value)
+            .assert()
+            .stderr(contains("cannot be used with").not())
+            .stderr(contains("cannot read kubeconfig"));
+    }
+    kstatus()
+        .args(["watch", "--once", "-A", "-n", "shop", "-l", "app=shop"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot be used with"));
+    kstatus()
+        .args(["watch", "--once", "-l", "app=shop"])
+        .env("KSTATUS_NAMESPACE", "shop")
+        .env("KSTATUS_ALL_NAMESPACES", "true")
+        .assert()
+        .code(2)
+        .stderr(contains("cannot be used with"));
+}
+
+#[test]
+fn a_bad_value_in_a_kstatus_variable_is_a_usage_error_naming_it() {
+    for (variable, value, says) in [
+        ("KSTATUS_TIMEOUT", "5 parsecs", "invalid duration"),
+        ("KSTATUS_PRUNE", "sometimes", "'sometimes' for '--prune'"),
+        ("KSTATUS_STEPS", "yes please", "'yes please' for '--steps'"),
+        ("KSTATUS_OUTPUT", "xml", "'xml' for '--output <FORMAT>'"),
+    ] {
+        apply_without_a_cluster()
+            .args(["-f", "/nonexistent/app.yaml"])
+            .env(variable, value)
+            .assert()
+            .code(2)
+            .stderr(contains(format!(
+                "error: environment variable {variable}: "
+            )))
+            .stderr(contains(says))
+            .stderr(contains("Usage: kstatus apply"));
+    }
+    kstatus()
+        .args(["watch", "-l", "app=shop"])
+        .env("KSTATUS_NAMESPACE", "Not_A_Namespace")
+        .assert()
+        .code(2)
+        .stderr(contains("environment variable KSTATUS_NAMESPACE"))
+        .stderr(contains("not a valid namespace name"));
+}
+
+#[test]
+fn help_and_man_pages_name_the_kstatus_variables() {
+    kstatus()
+        .args(["apply", "--help"])
+        .env("KSTATUS_REDACT", "hunter2-from-env")
+        .assert()
+        .success()
+        .stdout(contains("[env: KSTATUS_TIMEOUT=]"))
+        .stdout(contains("[env: KSTATUS_FILENAME=]"))
+        .stdout(contains("[env: KSTATUS_DRY_RUN=]"))
+        .stdout(contains("[env: KSTATUS_NAMESPACE=]"))
+        .stdout(contains("[env: KSTATUS_REDACT]"))
+        .stdout(contains("hunter2-from-env").not());
+    kstatus()
+        .args(["watch", "--help"])
+        .env("KSTATUS_SELECTOR", "app=shop")
+        .assert()
+        .success()
+        .stdout(contains("[env: KSTATUS_SELECTOR=app=shop]"))
+        .stdout(contains("[env: KSTATUS_ALL_NAMESPACES=]"));
+    let pages = kstatus::cmd::generate::man_pages();
+    let apply_page = pages
+        .iter()
+        .find(|(name, _)| name == "kstatus-apply.1")
+        .map(|(_, page)| String::from_utf8_lossy(page).into_owned())
+        .expect("a page for apply");
+    assert!(apply_page.contains("KSTATUS_TIMEOUT"), "{apply_page}");
+}

@@ -10,6 +10,10 @@ use crate::render::output::print_error;
 
 /// Runs kstatus as `program`, whose name its help, usage and errors show.
 pub fn main(program: Program) -> ExitCode {
+    // A shell asking for completions (COMPLETE=<shell>) is answered, and nothing else runs.
+    clap_complete::CompleteEnv::with_factory(move || Cli::command_for(program))
+        .bin(program.binary())
+        .complete();
     let cli = Cli::parse_with_color(program, std::env::args_os());
     let verbose = cli.global.verbose > 0;
     init_logging(cli.global.verbose);

@@ -10,6 +10,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 use crate::exit::Exit;
 
+pub mod completion;
 pub mod environment;
 
 use environment::from_environment;
@@ -81,19 +82,20 @@ pub struct GlobalArgs {
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = completion::contexts())]
     pub context: Option<String>,
 
     /// The kubeconfig cluster to use.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = completion::clusters())]
     pub cluster: Option<String>,
 
     /// The kubeconfig user to use.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = completion::users())]
     pub user: Option<String>,
 
     /// Namespace for namespaced objects that do not name one (default: from the context).
-    #[arg(short = 'n', long, global = true, value_name = "NAME", value_parser = parse_namespace)]
+    #[arg(short = 'n', long, global = true, value_name = "NAME", value_parser = parse_namespace,
+          add = completion::namespaces())]
     pub namespace: Option<String>,
 
     /// How long to wait for a single API response (e.g. 30s; 0 = no limit; watches excluded).
@@ -284,7 +286,7 @@ pub struct WatchArgs {
     pub all_namespaces: bool,
 
     /// Additional kinds to watch, e.g. certificates.cert-manager.io (repeatable).
-    #[arg(long = "kind", value_name = "KIND")]
+    #[arg(long = "kind", value_name = "KIND", add = completion::kinds())]
     pub kinds: Vec<String>,
 
     /// Extra value to redact from everything kstatus prints (repeatable; the environment
@@ -455,6 +457,14 @@ impl Program {
         match self {
             Program::Kstatus => "kstatus",
             Program::KubectlPlugin => "kubectl kstatus",
+        }
+    }
+
+    /// The executable's name, which shells register completions for.
+    pub fn binary(self) -> &'static str {
+        match self {
+            Program::Kstatus => "kstatus",
+            Program::KubectlPlugin => "kubectl-kstatus",
         }
     }
 }

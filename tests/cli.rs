@@ -912,3 +912,127 @@ fn help_and_man_pages_name_the_kstatus_variables() {
         .expect("a page for apply");
     assert!(apply_page.contains("KSTATUS_TIMEOUT"), "{apply_page}");
 }
+
+/// A kubeconfig with two clusters, two users and three contexts, the server at `server`.
+fn completion_kubeconfig(name: &str, server: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!(
+        "kstatus-cli-completion-{name}-{}",
+        std::process::id()
+    ));
+    let config = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: prod-admin\nclusters:\n\
+         - name: prod\n  cluster: {{server: '{server}'}}\n\
+         - name: staging\n  cluster: {{server: '{server}'}}\n\
+         users:\n- name: admin\n  user: {{token: not-a-token}}\n- name: deployer\n  user: {{}}\n\
+         contexts:\n- name: prod-admin\n  context: {{cluster: prod, user: admin}}\n\
+         - name: prod-deployer\n  context: {{cluster: prod, user: deployer}}\n\
+         - name: staging-admin\n  context: {{cluster: staging, user: admin}}\n"
+    );
+    std::fs::write(&path, config).expect("writing a kubeconfig");
+    path
+}
+
+/// `kstatus` in clap's completion mode (`COMPLETE=fish`: one candidate a line) for `words`,
+/// the last one being completed.
+fn complete(words: &[&str]) -> Command {
+    let mut cmd = kstatus();
+    cmd.env("COMPLETE", "fish")
+        .env_remove("_CLAP_COMPLETE_INDEX")
+        .arg("--")
+        .arg("kstatus")
+        .args(words);
+    cmd
+}
+
+#[test]
+fn contexts_clusters_and_users_complete_from_the_kubeconfig() {
+    let kubeconfig = completion_kubeconfig("names", "https://127.0.0.1:1");
+    let path = kubeconfig.to_str().expect("a UTF-8 temporary path");
+    complete(&["apply", "--kubeconfig", path, "--context", ""])
+        .assert()
+        .success()
+        .stdout("prod-admin\nprod-deployer\nstaging-admin\n");
+    complete(&["--kubeconfig", path, "watch", "--context", "prod-"])
+        .assert()
+        .success()
+        .stdout("prod-admin\nprod-deployer\n");
+    complete(&["diff", "--kubeconfig", path, "--cluster", ""])
+        .assert()
+        .success()
+        .stdout("prod\nstaging\n");
+    // KUBECONFIG, as kubectl reads it, and KSTATUS_KUBECONFIG, as kstatus does.
+    complete(&["watch", "--user", ""])
+        .env("KUBECONFIG", &kubeconfig)
+        .assert()
+        .success()
+        .stdout("admin\ndeployer\n");
+    complete(&["watch", "--user", "dep"])
+        .env("KSTATUS_KUBECONFIG", &kubeconfig)
+        .assert()
+        .success()
+        .stdout("deployer\n");
+    // bash says which word is completed: here one before the subcommand.
+    kstatus()
+        .env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", "4")
+        .env("_CLAP_COMPLETE_COMP_TYPE", "9")
+        .args([
+            "--",
+            "kstatus",
+            "--kubeconfig",
+            path,
+            "--context",
+            "staging",
+            "apply",
+        ])
+        .assert()
+        .success()
+        .stdout("staging-admin");
+    complete(&[
+        "apply",
+        "--kubeconfig",
+        "/nonexistent/kubeconfig",
+        "--context",
+        "",
+    ])
+    .assert()
+    .success()
+    .stdout("");
+    let _ = std::fs::remove_file(kubeconfig);
+}
+
+/// Namespaces and kinds come from the cluster: one that does not answer gives no candidates
+/// and no error, and the shell gets its prompt back.
+#[test]
+fn an_unreachable_cluster_completes_no_namespaces_nor_kinds() {
+    let kubeconfig = completion_kubeconfig("unreachable", "https://127.0.0.1:1");
+    let path = kubeconfig.to_str().expect("a UTF-8 temporary path");
+    for words in [
+        &["watch", "--kubeconfig", path, "-n", ""][..],
+        &["apply", "--kubeconfig", path, "--namespace", "kube"],
+        &["watch", "--kubeconfig", path, "--kind", ""],
+    ] {
+        complete(words)
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .success()
+            .stdout("")
+            .stderr("");
+    }
+    let _ = std::fs::remove_file(kubeconfig);
+}
+
+#[test]
+fn shells_register_dynamic_completion_for_each_binary() {
+    kstatus()
+        .env("COMPLETE", "bash")
+        .assert()
+        .success()
+        .stdout(contains("_clap_complete_kstatus"))
+        .stdout(contains("COMPLETE=\"bash\""));
+    kubectl_kstatus()
+        .env("COMPLETE", "zsh")
+        .assert()
+        .success()
+        .stdout(contains("kubectl-kstatus"));
+}

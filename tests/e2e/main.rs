@@ -4,6 +4,7 @@
 //! stopped at the end if this run started it; set KSTATUS_E2E_KUBECONFIG to use another cluster.
 
 mod apply;
+mod completion;
 mod dashboard;
 mod diff;
 mod events;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
     trials.extend(noop::trials());
     trials.extend(prune::trials());
     trials.extend(plugin::trials());
+    trials.extend(completion::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

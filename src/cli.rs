@@ -710,6 +710,15 @@ mod tests {
     }
 
     #[test]
+    fn kstatus_color_colours_clap_output_when_no_color_flag_is_given() {
+        let from = |value: &str| requested_color_from(Some(value.into()));
+        assert_eq!(from("never"), Some(ColorChoice::Never));
+        assert_eq!(from("always"), Some(ColorChoice::Always));
+        assert_eq!(from("purple"), None);
+        assert_eq!(requested_color_from(None), None);
+    }
+
+    #[test]
     fn events_take_ndjson_with_an_optional_file() {
         assert_eq!(parse_events("ndjson"), Ok(EventsTarget::Stdout));
         assert_eq!(

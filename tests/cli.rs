@@ -863,6 +863,7 @@ fn a_bad_value_in_a_kstatus_variable_is_a_usage_error_naming_it() {
         ("KSTATUS_PRUNE", "sometimes", "'sometimes' for '--prune'"),
         ("KSTATUS_STEPS", "yes please", "'yes please' for '--steps'"),
         ("KSTATUS_OUTPUT", "xml", "'xml' for '--output <FORMAT>'"),
+        ("KSTATUS_VERBOSE", "loud", "'loud' for '--verbose"),
     ] {
         apply_without_a_cluster()
             .args(["-f", "/nonexistent/app.yaml"])

@@ -151,7 +151,8 @@ fn blaming_the_variable(mut command: Command, err: clap::Error, args: &[OsString
 /// The argument clap shows as `shown` (`--timeout <DURATION>`, `--prune`), in the command or any
 /// subcommand.
 fn find_arg<'a>(command: &'a Command, shown: &str) -> Option<&'a Arg> {
-    let flag = shown.split([' ', '=']).next()?;
+    // A counted flag is shown as `--verbose...`.
+    let flag = shown.split([' ', '=']).next()?.trim_end_matches('.');
     let long = flag.strip_prefix("--");
     let short = flag.strip_prefix('-').and_then(|s| s.chars().next());
     let matches = |arg: &&Arg| match long {

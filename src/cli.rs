@@ -140,7 +140,8 @@ pub struct ApplyArgs {
 
     /// Count a Job as successful only once it completes (`--wait-for-jobs=false`: once created).
     #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set,
-          num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
+          num_args = 0..=1, default_missing_value = "true",
+          value_parser = BoolishValueParser::new())]
     pub wait_for_jobs: bool,
 
     /// Extra value to redact from everything kstatus prints (repeatable; the environment

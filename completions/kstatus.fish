@@ -51,7 +51,7 @@ complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l stabilization 
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l health-rules -d 'CEL health rules for kinds, in the shape of Flux\'s healthCheckExprs (repeatable; they win over built-in rules; default: .kstatus/health.yaml when present)' -r -F
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l wait-for-jobs -d 'Count a Job as successful only once it completes (`--wait-for-jobs=false`: once created)' -r -f -a "true\t''
 false\t''"
-complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l redact -d 'Extra value to redact from everything kstatus prints (repeatable)' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l redact -d 'Extra value to redact from everything kstatus prints (repeatable; the environment variable holds one value, commas included)' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -l applyset -d 'The ApplySet (KEP-3659) the objects belong to: its parent Secret NAME in the namespace (`secrets/NAME` or `configmaps/NAME`); without --prune, only labels and records the set' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s o -l output -d 'Format of the final report on stdout' -r -f -a "table\t''
 json\t''
@@ -83,7 +83,7 @@ complete -c kstatus -n "__fish_kstatus_using_subcommand apply" -s V -l version -
 complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -s f -l filename -d 'Manifest file, directory, or - for stdin (repeatable)' -r -F
 complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l field-manager -d 'Field manager name for server-side apply' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l adopt -d 'Take over the fields this field manager owns, e.g. those of an earlier `kubectl apply` (repeatable; giving it replaces the default list; `none`: adopt nothing)' -r
-complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l redact -d 'Extra value to redact from everything kstatus prints (repeatable)' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l redact -d 'Extra value to redact from everything kstatus prints (repeatable; the environment variable holds one value, commas included)' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -l applyset -d 'Compare as `apply --applyset NAME` applies: every object labelled as part of the set' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand diff" -s o -l output -d '`table`: unified diffs and a summary; `json`/`yaml`: the kstatus.dev/diff/v1 document' -r -f -a "table\t''
 json\t''
@@ -107,7 +107,7 @@ complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -s l -l selector 
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l by -d 'Dashboard: group the objects carrying this label by its value and namespace, one row per application, e.g. app.kubernetes.io/instance' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -s f -l filename -d 'Watch the objects named in these manifests without applying them (repeatable)' -r -F
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l kind -d 'Additional kinds to watch, e.g. certificates.cert-manager.io (repeatable)' -r
-complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l redact -d 'Extra value to redact from everything kstatus prints (repeatable)' -r
+complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l redact -d 'Extra value to redact from everything kstatus prints (repeatable; the environment variable holds one value, commas included)' -r
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l until -d 'Wait until the application reaches this state, then exit like `apply`' -r -f -a "success\t'Every object is in Success'
 settled\t'The application is stable in Success or in Error'"
 complete -c kstatus -n "__fish_kstatus_using_subcommand watch" -l timeout -d 'Give up after this long; objects still in progress become Timed out (0 = no limit)' -r

@@ -5,9 +5,15 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 use crate::exit::Exit;
+
+pub mod completion;
+pub mod environment;
+
+use environment::from_environment;
 
 static EXIT_CODES_HELP: LazyLock<String> = LazyLock::new(Exit::help_table);
 
@@ -69,25 +75,27 @@ pub enum Command {
 
 /// kubectl-compatible connection flags and output preferences, accepted by every subcommand.
 #[derive(Debug, Args)]
+#[command(mut_args = from_environment)]
 pub struct GlobalArgs {
     /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
     #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = completion::contexts())]
     pub context: Option<String>,
 
     /// The kubeconfig cluster to use.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = completion::clusters())]
     pub cluster: Option<String>,
 
     /// The kubeconfig user to use.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = completion::users())]
     pub user: Option<String>,
 
     /// Namespace for namespaced objects that do not name one (default: from the context).
-    #[arg(short = 'n', long, global = true, value_name = "NAME", value_parser = parse_namespace)]
+    #[arg(short = 'n', long, global = true, value_name = "NAME", value_parser = parse_namespace,
+          add = completion::namespaces())]
     pub namespace: Option<String>,
 
     /// How long to wait for a single API response (e.g. 30s; 0 = no limit; watches excluded).
@@ -104,6 +112,7 @@ pub struct GlobalArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_args = from_environment)]
 pub struct ApplyArgs {
     /// Manifest file, directory, or - for stdin (repeatable).
     #[arg(short = 'f', long = "filename", value_name = "PATH", required = true,
@@ -131,11 +140,18 @@ pub struct ApplyArgs {
 
     /// Count a Job as successful only once it completes (`--wait-for-jobs=false`: once created).
     #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set,
-          num_args = 0..=1, default_missing_value = "true")]
+          num_args = 0..=1, default_missing_value = "true",
+          value_parser = BoolishValueParser::new())]
     pub wait_for_jobs: bool,
 
-    /// Extra value to redact from everything kstatus prints (repeatable).
-    #[arg(long, value_name = "VALUE")]
+    /// Extra value to redact from everything kstatus prints (repeatable; the environment
+    /// variable holds one value, commas included).
+    #[arg(
+        long,
+        value_name = "VALUE",
+        env = "KSTATUS_REDACT",
+        hide_env_values = true
+    )]
     pub redact: Vec<String>,
 
     /// After the verdict is Success, delete the objects of the --applyset set that the
@@ -201,6 +217,7 @@ fn adopted_managers(adopt: &[String]) -> Result<Vec<String>, String> {
 
 /// `kstatus diff`: the manifest and server-side apply flags of `apply`, and the output format.
 #[derive(Debug, Args)]
+#[command(mut_args = from_environment)]
 pub struct DiffArgs {
     /// Manifest file, directory, or - for stdin (repeatable).
     #[arg(short = 'f', long = "filename", value_name = "PATH", required = true,
@@ -214,8 +231,14 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub ssa: ServerSideApplyArgs,
 
-    /// Extra value to redact from everything kstatus prints (repeatable).
-    #[arg(long, value_name = "VALUE")]
+    /// Extra value to redact from everything kstatus prints (repeatable; the environment
+    /// variable holds one value, commas included).
+    #[arg(
+        long,
+        value_name = "VALUE",
+        env = "KSTATUS_REDACT",
+        hide_env_values = true
+    )]
     pub redact: Vec<String>,
 
     /// Compare as `apply --applyset NAME` applies: every object labelled as part of the set.
@@ -235,6 +258,7 @@ pub struct DiffArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_args = from_environment)]
 pub struct WatchArgs {
     /// Label selector, e.g. app=shop (required unless -f or --by is given).
     #[arg(
@@ -263,11 +287,17 @@ pub struct WatchArgs {
     pub all_namespaces: bool,
 
     /// Additional kinds to watch, e.g. certificates.cert-manager.io (repeatable).
-    #[arg(long = "kind", value_name = "KIND")]
+    #[arg(long = "kind", value_name = "KIND", add = completion::kinds())]
     pub kinds: Vec<String>,
 
-    /// Extra value to redact from everything kstatus prints (repeatable).
-    #[arg(long, value_name = "VALUE")]
+    /// Extra value to redact from everything kstatus prints (repeatable; the environment
+    /// variable holds one value, commas included).
+    #[arg(
+        long,
+        value_name = "VALUE",
+        env = "KSTATUS_REDACT",
+        hide_env_values = true
+    )]
     pub redact: Vec<String>,
 
     /// Print one snapshot and exit with the application status (0 Success, 1 Error, 3 In progress).
@@ -414,30 +444,69 @@ pub enum Until {
     Settled,
 }
 
+/// The name kstatus runs under, which its help, usage and errors show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Program {
+    Kstatus,
+    /// The `kubectl-kstatus` binary, which kubectl runs as `kubectl kstatus`.
+    KubectlPlugin,
+}
+
+impl Program {
+    /// How the user invokes it.
+    pub fn invocation(self) -> &'static str {
+        match self {
+            Program::Kstatus => "kstatus",
+            Program::KubectlPlugin => "kubectl kstatus",
+        }
+    }
+
+    /// The executable's name, which shells register completions for.
+    pub fn binary(self) -> &'static str {
+        match self {
+            Program::Kstatus => "kstatus",
+            Program::KubectlPlugin => "kubectl-kstatus",
+        }
+    }
+}
+
 impl Cli {
+    /// The clap command as `program` shows it: usage lines name `program`'s invocation.
+    pub fn command_for(program: Program) -> clap::Command {
+        use clap::CommandFactory;
+        Cli::command().bin_name(program.invocation())
+    }
+
     /// Parses the command line with clap's own output (help, usage errors) coloured as
     /// `--color` says; clap decides `auto` itself from the terminal and NO_COLOR.
-    pub fn parse_with_color<I, T>(args: I) -> Cli
+    pub fn parse_with_color<I, T>(program: Program, args: I) -> Cli
     where
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        use clap::{CommandFactory, FromArgMatches};
+        use clap::FromArgMatches;
         let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
-        let choice = requested_color(&args);
-        let command = Cli::command().color(match choice {
+        let choice = requested_color(&args)
+            .or_else(|| requested_color_from(std::env::var_os(environment::env_var_for("color"))))
+            .unwrap_or(ColorChoice::Auto);
+        let command = Cli::command_for(program).color(match choice {
             ColorChoice::Always => clap::ColorChoice::Always,
             ColorChoice::Never => clap::ColorChoice::Never,
             ColorChoice::Auto => clap::ColorChoice::Auto,
         });
-        let matches = command.get_matches_from(args);
+        let matches = environment::get_matches(command, &args);
         Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
     }
 }
 
+/// The `--color` value of its environment variable, if it holds one.
+fn requested_color_from(variable: Option<std::ffi::OsString>) -> Option<ColorChoice> {
+    ColorChoice::from_str(variable?.to_str()?, false).ok()
+}
+
 /// The `--color` value among raw arguments (the last one wins, as in clap).
-fn requested_color(args: &[std::ffi::OsString]) -> ColorChoice {
-    let mut choice = ColorChoice::Auto;
+fn requested_color(args: &[std::ffi::OsString]) -> Option<ColorChoice> {
+    let mut choice = None;
     let mut iter = args.iter().map(|a| a.to_string_lossy());
     while let Some(arg) = iter.next() {
         let value = match arg.strip_prefix("--color") {
@@ -446,9 +515,9 @@ fn requested_color(args: &[std::ffi::OsString]) -> ColorChoice {
             None => None,
         };
         match value.as_deref() {
-            Some("always") => choice = ColorChoice::Always,
-            Some("never") => choice = ColorChoice::Never,
-            Some("auto") => choice = ColorChoice::Auto,
+            Some("always") => choice = Some(ColorChoice::Always),
+            Some("never") => choice = Some(ColorChoice::Never),
+            Some("auto") => choice = Some(ColorChoice::Auto),
             _ => {}
         }
     }
@@ -632,16 +701,22 @@ mod tests {
         };
         assert_eq!(
             requested_color(&args(&["kstatus", "--color", "never", "apply"])),
-            ColorChoice::Never
+            Some(ColorChoice::Never)
         );
         assert_eq!(
             requested_color(&args(&["kstatus", "apply", "--color=always"])),
-            ColorChoice::Always
+            Some(ColorChoice::Always)
         );
-        assert_eq!(
-            requested_color(&args(&["kstatus", "apply"])),
-            ColorChoice::Auto
-        );
+        assert_eq!(requested_color(&args(&["kstatus", "apply"])), None);
+    }
+
+    #[test]
+    fn kstatus_color_colours_clap_output_when_no_color_flag_is_given() {
+        let from = |value: &str| requested_color_from(Some(value.into()));
+        assert_eq!(from("never"), Some(ColorChoice::Never));
+        assert_eq!(from("always"), Some(ColorChoice::Always));
+        assert_eq!(from("purple"), None);
+        assert_eq!(requested_color_from(None), None);
     }
 
     #[test]
@@ -653,6 +728,101 @@ mod tests {
         );
         assert!(parse_events("json").is_err());
         assert!(parse_events("ndjson=").is_err());
+    }
+
+    /// Every flag of apply, diff and watch, the global ones included, is read from the variable
+    /// the rule names: a new flag without one fails here.
+    #[test]
+    fn every_apply_diff_and_watch_flag_has_its_environment_variable() {
+        let mut command = Cli::command();
+        command.build();
+        let mut checked = 0;
+        for name in ["apply", "diff", "watch"] {
+            let sub = command
+                .find_subcommand(name)
+                .expect("the subcommand exists");
+            for arg in sub.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                let long = arg
+                    .get_long()
+                    .unwrap_or_else(|| panic!("{name} {id} has no long name to name its variable"));
+                let env = arg.get_env().map(|env| env.to_string_lossy().into_owned());
+                assert_eq!(
+                    env,
+                    Some(environment::env_var_for(long)),
+                    "{name} --{long} is not read from the environment"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 40, "only {checked} flags walked");
+    }
+
+    #[test]
+    fn switches_take_booleans_and_repeatable_flags_take_lists_from_the_environment() {
+        let mut command = Cli::command();
+        command.build();
+        let apply = command.find_subcommand("apply").expect("apply exists");
+        let arg = |long: &str| {
+            apply
+                .get_arguments()
+                .find(|arg| arg.get_long() == Some(long))
+                .unwrap_or_else(|| panic!("--{long} exists"))
+        };
+        // clap keeps value parsers to itself: what a switch accepts is tested through the
+        // binary (tests/cli.rs); here, that the switches are the ones read as booleans.
+        for long in [
+            "prune",
+            "steps",
+            "recursive",
+            "force-conflicts",
+            "prune-before-verdict",
+        ] {
+            assert!(
+                matches!(arg(long).get_action(), ArgAction::SetTrue),
+                "--{long}"
+            );
+            assert!(arg(long).get_env().is_some(), "--{long}");
+        }
+        assert_eq!(
+            arg("filename").get_value_delimiter(),
+            Some(environment::LIST_DELIMITER)
+        );
+        // A redacted value may hold commas: its variable is one value, and never shown.
+        assert_eq!(arg("redact").get_value_delimiter(), None);
+        assert!(arg("redact").is_hide_env_values_set());
+        assert!(arg("fingerprint-salt").is_hide_env_values_set());
+    }
+
+    #[test]
+    fn wait_for_jobs_takes_the_booleans_of_the_environment_too() {
+        for (value, expected) in [("0", false), ("1", true), ("no", false), ("true", true)] {
+            let flag = format!("--wait-for-jobs={value}");
+            let cli = Cli::try_parse_from(["kstatus", "apply", "-f", "x", &flag]).unwrap();
+            let Command::Apply(apply) = cli.command else {
+                panic!("not apply")
+            };
+            assert_eq!(apply.wait_for_jobs, expected, "{flag}");
+        }
+        assert!(
+            Cli::try_parse_from(["kstatus", "apply", "-f", "x", "--wait-for-jobs=maybe"]).is_err()
+        );
+    }
+
+    #[test]
+    fn filenames_separated_by_commas_are_several_files() {
+        let cli = Cli::try_parse_from(["kstatus", "apply", "-f", "a.yaml,b.yaml", "-f", "c"])
+            .expect("parses");
+        let Command::Apply(apply) = cli.command else {
+            panic!("not apply")
+        };
+        assert_eq!(
+            apply.filenames,
+            [PathBuf::from("a.yaml"), "b.yaml".into(), "c".into()]
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! kstatus: apply Kubernetes manifests and track every object and its children to a verdict.
 
+pub mod app;
 pub mod applyset;
 pub mod cli;
 pub mod cluster;

@@ -1,37 +1,5 @@
-//! The kstatus binary: parse the command line, set up logging, run, say what stopped the run if
-//! anything did (redacted as the run's output was), and exit with the code `Exit::of` chooses.
+//! The kstatus binary: runs the program under its own name.
 
-use std::process::ExitCode;
-
-use kstatus::cli::Cli;
-use kstatus::exit::Exit;
-use kstatus::render::output::print_error;
-
-fn main() -> ExitCode {
-    let cli = Cli::parse_with_color(std::env::args_os());
-    let verbose = cli.global.verbose > 0;
-    init_logging(cli.global.verbose);
-    let ended = kstatus::cmd::run(cli);
-    // With -v every cause too, which names the library or system error behind the message.
-    if let Err(err) = &ended.result {
-        print_error(err, verbose, ended.redactor);
-    }
-    Exit::of(ended.result.as_ref().copied()).into()
-}
-
-/// Debug logs go to stderr so they never mix with reports on stdout.
-fn init_logging(verbosity: u8) {
-    use tracing_subscriber::EnvFilter;
-    let default = match verbosity {
-        // kube's own error logs would repeat what kstatus reports with more context.
-        0 => "warn,kube_client=off,kube_runtime=off",
-        1 => "warn,kstatus=info",
-        2 => "warn,kstatus=debug",
-        _ => "info,kstatus=trace",
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+fn main() -> std::process::ExitCode {
+    kstatus::app::main(kstatus::cli::Program::Kstatus)
 }

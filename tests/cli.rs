@@ -705,3 +705,335 @@ fn diff_rejects_a_bad_manifest_before_connecting() {
         .code(2)
         .stderr(contains("--filename"));
 }
+
+fn kubectl_kstatus() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubectl-kstatus"));
+    cmd.env("NO_COLOR", "1").env_remove("KUBECONFIG");
+    cmd
+}
+
+/// Runs `args` with both binaries and returns (exit code, stdout, stderr) of each.
+fn under_both_names(args: &[&str]) -> [(Option<i32>, String, String); 2] {
+    [kstatus(), kubectl_kstatus()].map(|mut cmd| {
+        let output = cmd.args(args).output().expect("running the binary");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    })
+}
+
+/// The kubectl plugin is the same program: for help, a usage error, the version and an input
+/// error it exits and prints as kstatus does, except that usage lines say `kubectl kstatus`.
+#[test]
+fn the_kubectl_plugin_behaves_as_kstatus_under_its_own_name() {
+    let runs: [&[&str]; 5] = [
+        &["--help"],
+        &["apply", "--help"],
+        &["apply", "--no-such-flag"],
+        &["--version"],
+        &[
+            "apply",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+            "-f",
+            "/nonexistent/app.yaml",
+        ],
+    ];
+    for args in runs {
+        let [
+            (code, stdout, stderr),
+            (plugin_code, plugin_stdout, plugin_stderr),
+        ] = under_both_names(args);
+        assert_eq!(plugin_code, code, "exit code of {args:?}");
+        let renamed = |text: &str| text.replace("Usage: kstatus", "Usage: kubectl kstatus");
+        assert_eq!(plugin_stdout, renamed(&stdout), "stdout of {args:?}");
+        assert_eq!(plugin_stderr, renamed(&stderr), "stderr of {args:?}");
+    }
+    kubectl_kstatus()
+        .args(["apply", "--no-such-flag"])
+        .assert()
+        .code(2)
+        .stderr(contains("Usage: kubectl kstatus apply"));
+    kubectl_kstatus()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(contains("Usage: kubectl kstatus [OPTIONS] <COMMAND>"));
+}
+
+/// `apply` against no cluster: the input is read before connecting, so what the input error
+/// names shows which values were used.
+fn apply_without_a_cluster() -> Command {
+    let mut cmd = kstatus();
+    cmd.args(["apply", "--kubeconfig", "/nonexistent/kubeconfig"]);
+    cmd
+}
+
+#[test]
+fn flags_are_read_from_kstatus_variables() {
+    apply_without_a_cluster()
+        .env("KSTATUS_FILENAME", "/nonexistent/from-env.yaml")
+        .assert()
+        .code(2)
+        .stderr(contains("/nonexistent/from-env.yaml: cannot read"));
+    // A repeatable flag takes several values separated by commas.
+    apply_without_a_cluster()
+        .env(
+            "KSTATUS_FILENAME",
+            "/nonexistent/a.yaml,/nonexistent/b.yaml",
+        )
+        .assert()
+        .code(2)
+        .stderr(contains("/nonexistent/a.yaml: cannot read"))
+        .stderr(contains("/nonexistent/b.yaml: cannot read"));
+    // Switches take booleans: 1 turns --prune on (and it needs --applyset), 0 leaves it off.
+    apply_without_a_cluster()
+        .args(["-f", "/nonexistent/app.yaml"])
+        .env("KSTATUS_PRUNE", "1")
+        .assert()
+        .code(2)
+        .stderr(contains("--prune needs --applyset"));
+    for off in ["0", "false"] {
+        apply_without_a_cluster()
+            .args(["-f", "/nonexistent/app.yaml"])
+            .env("KSTATUS_PRUNE", off)
+            .assert()
+            .code(2)
+            .stderr(contains("/nonexistent/app.yaml: cannot read"));
+    }
+    apply_without_a_cluster()
+        .args(["-f", "/nonexistent/app.yaml"])
+        .env("KSTATUS_PRUNE", "true")
+        .env("KSTATUS_APPLYSET", "bad/name/here")
+        .assert()
+        .code(2)
+        .stderr(contains("/nonexistent/app.yaml").not())
+        .stderr(contains("bad/name/here"));
+}
+
+#[test]
+fn the_command_line_wins_over_kstatus_variables() {
+    apply_without_a_cluster()
+        .args(["-f", "/nonexistent/from-flag.yaml", "--timeout", "1m"])
+        .env("KSTATUS_FILENAME", "/nonexistent/from-env.yaml")
+        // Not even read, so its bad value is no error.
+        .env("KSTATUS_TIMEOUT", "5 parsecs")
+        .assert()
+        .code(2)
+        .stderr(contains("/nonexistent/from-flag.yaml: cannot read"))
+        .stderr(contains("from-env.yaml").not())
+        .stderr(contains("KSTATUS_TIMEOUT").not());
+    // A flag given on the command line wins even over a variable it conflicts with.
+    for (variable, value, flags) in [
+        ("KSTATUS_NAMESPACE", "shop", &["-A", "-l", "app=shop"][..]),
+        (
+            "KSTATUS_ALL_NAMESPACES",
+            "true",
+            &["-n", "shop", "-l", "app=shop"],
+        ),
+    ] {
+        kstatus()
+            .args(["watch", "--once", "--kubeconfig", "/nonexistent/kubeconfig"])
+            .args(flags)
+            .env(variable, value)
+            .assert()
+            .stderr(contains("cannot be used with").not())
+            .stderr(contains("cannot read kubeconfig"));
+    }
+    kstatus()
+        .args(["watch", "--once", "-A", "-n", "shop", "-l", "app=shop"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot be used with"));
+    kstatus()
+        .args(["watch", "--once", "-l", "app=shop"])
+        .env("KSTATUS_NAMESPACE", "shop")
+        .env("KSTATUS_ALL_NAMESPACES", "true")
+        .assert()
+        .code(2)
+        .stderr(contains("cannot be used with"));
+}
+
+#[test]
+fn a_bad_value_in_a_kstatus_variable_is_a_usage_error_naming_it() {
+    for (variable, value, says) in [
+        ("KSTATUS_TIMEOUT", "5 parsecs", "invalid duration"),
+        ("KSTATUS_PRUNE", "sometimes", "'sometimes' for '--prune'"),
+        ("KSTATUS_STEPS", "yes please", "'yes please' for '--steps'"),
+        ("KSTATUS_OUTPUT", "xml", "'xml' for '--output <FORMAT>'"),
+        ("KSTATUS_VERBOSE", "loud", "'loud' for '--verbose"),
+    ] {
+        apply_without_a_cluster()
+            .args(["-f", "/nonexistent/app.yaml"])
+            .env(variable, value)
+            .assert()
+            .code(2)
+            .stderr(contains(format!(
+                "error: environment variable {variable}: "
+            )))
+            .stderr(contains(says))
+            .stderr(contains("Usage: kstatus apply"));
+    }
+    kstatus()
+        .args(["watch", "-l", "app=shop"])
+        .env("KSTATUS_NAMESPACE", "Not_A_Namespace")
+        .assert()
+        .code(2)
+        .stderr(contains("environment variable KSTATUS_NAMESPACE"))
+        .stderr(contains("not a valid namespace name"));
+}
+
+#[test]
+fn help_and_man_pages_name_the_kstatus_variables() {
+    kstatus()
+        .args(["apply", "--help"])
+        .env("KSTATUS_REDACT", "hunter2-from-env")
+        .assert()
+        .success()
+        .stdout(contains("[env: KSTATUS_TIMEOUT=]"))
+        .stdout(contains("[env: KSTATUS_FILENAME=]"))
+        .stdout(contains("[env: KSTATUS_DRY_RUN=]"))
+        .stdout(contains("[env: KSTATUS_NAMESPACE=]"))
+        .stdout(contains("[env: KSTATUS_REDACT]"))
+        .stdout(contains("hunter2-from-env").not());
+    kstatus()
+        .args(["watch", "--help"])
+        .env("KSTATUS_SELECTOR", "app=shop")
+        .assert()
+        .success()
+        .stdout(contains("[env: KSTATUS_SELECTOR=app=shop]"))
+        .stdout(contains("[env: KSTATUS_ALL_NAMESPACES=]"));
+    let pages = kstatus::cmd::generate::man_pages();
+    let apply_page = pages
+        .iter()
+        .find(|(name, _)| name == "kstatus-apply.1")
+        .map(|(_, page)| String::from_utf8_lossy(page).into_owned())
+        .expect("a page for apply");
+    assert!(apply_page.contains("KSTATUS_TIMEOUT"), "{apply_page}");
+}
+
+/// A kubeconfig with two clusters, two users and three contexts, the server at `server`.
+fn completion_kubeconfig(name: &str, server: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!(
+        "kstatus-cli-completion-{name}-{}",
+        std::process::id()
+    ));
+    let config = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: prod-admin\nclusters:\n\
+         - name: prod\n  cluster: {{server: '{server}'}}\n\
+         - name: staging\n  cluster: {{server: '{server}'}}\n\
+         users:\n- name: admin\n  user: {{token: not-a-token}}\n- name: deployer\n  user: {{}}\n\
+         contexts:\n- name: prod-admin\n  context: {{cluster: prod, user: admin}}\n\
+         - name: prod-deployer\n  context: {{cluster: prod, user: deployer}}\n\
+         - name: staging-admin\n  context: {{cluster: staging, user: admin}}\n"
+    );
+    std::fs::write(&path, config).expect("writing a kubeconfig");
+    path
+}
+
+/// `kstatus` in clap's completion mode (`COMPLETE=fish`: one candidate a line) for `words`,
+/// the last one being completed.
+fn complete(words: &[&str]) -> Command {
+    let mut cmd = kstatus();
+    cmd.env("COMPLETE", "fish")
+        .env_remove("_CLAP_COMPLETE_INDEX")
+        .arg("--")
+        .arg("kstatus")
+        .args(words);
+    cmd
+}
+
+#[test]
+fn contexts_clusters_and_users_complete_from_the_kubeconfig() {
+    let kubeconfig = completion_kubeconfig("names", "https://127.0.0.1:1");
+    let path = kubeconfig.to_str().expect("a UTF-8 temporary path");
+    complete(&["apply", "--kubeconfig", path, "--context", ""])
+        .assert()
+        .success()
+        .stdout("prod-admin\nprod-deployer\nstaging-admin\n");
+    complete(&["--kubeconfig", path, "watch", "--context", "prod-"])
+        .assert()
+        .success()
+        .stdout("prod-admin\nprod-deployer\n");
+    complete(&["diff", "--kubeconfig", path, "--cluster", ""])
+        .assert()
+        .success()
+        .stdout("prod\nstaging\n");
+    // KUBECONFIG, as kubectl reads it, and KSTATUS_KUBECONFIG, as kstatus does.
+    complete(&["watch", "--user", ""])
+        .env("KUBECONFIG", &kubeconfig)
+        .assert()
+        .success()
+        .stdout("admin\ndeployer\n");
+    complete(&["watch", "--user", "dep"])
+        .env("KSTATUS_KUBECONFIG", &kubeconfig)
+        .assert()
+        .success()
+        .stdout("deployer\n");
+    // bash says which word is completed: here one before the subcommand.
+    kstatus()
+        .env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", "4")
+        .env("_CLAP_COMPLETE_COMP_TYPE", "9")
+        .args([
+            "--",
+            "kstatus",
+            "--kubeconfig",
+            path,
+            "--context",
+            "staging",
+            "apply",
+        ])
+        .assert()
+        .success()
+        .stdout("staging-admin");
+    complete(&[
+        "apply",
+        "--kubeconfig",
+        "/nonexistent/kubeconfig",
+        "--context",
+        "",
+    ])
+    .assert()
+    .success()
+    .stdout("");
+    let _ = std::fs::remove_file(kubeconfig);
+}
+
+/// Namespaces and kinds come from the cluster: one that does not answer gives no candidates
+/// and no error, and the shell gets its prompt back.
+#[test]
+fn an_unreachable_cluster_completes_no_namespaces_nor_kinds() {
+    let kubeconfig = completion_kubeconfig("unreachable", "https://127.0.0.1:1");
+    let path = kubeconfig.to_str().expect("a UTF-8 temporary path");
+    for words in [
+        &["watch", "--kubeconfig", path, "-n", ""][..],
+        &["apply", "--kubeconfig", path, "--namespace", "kube"],
+        &["watch", "--kubeconfig", path, "--kind", ""],
+    ] {
+        complete(words)
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .success()
+            .stdout("")
+            .stderr("");
+    }
+    let _ = std::fs::remove_file(kubeconfig);
+}
+
+#[test]
+fn shells_register_dynamic_completion_for_each_binary() {
+    kstatus()
+        .env("COMPLETE", "bash")
+        .assert()
+        .success()
+        .stdout(contains("_clap_complete_kstatus"))
+        .stdout(contains("COMPLETE=\"bash\""));
+    kubectl_kstatus()
+        .env("COMPLETE", "zsh")
+        .assert()
+        .success()
+        .stdout(contains("kubectl-kstatus"));
+}

@@ -84,6 +84,17 @@ fn built_in(api_version: &str, kind: &str) -> Option<Resource> {
     (known.served_everywhere && known.newest_version() == version).then(|| Resource::of(known))
 }
 
+/// The API groups a kind named without its group (`--kind deployments`) is searched in.
+pub const UNQUALIFIED_GROUPS: [&str; 7] = [
+    "",
+    "apps",
+    "batch",
+    "networking.k8s.io",
+    "policy",
+    "autoscaling",
+    "storage.k8s.io",
+];
+
 /// A cache of group-version discoveries.
 pub struct Resolver {
     client: Client,
@@ -146,18 +157,7 @@ impl Resolver {
     pub async fn find(&self, name: &str) -> Result<Option<Resource>, kube::Error> {
         let (wanted, groups): (&str, Vec<&str>) = match name.split_once('.') {
             Some((wanted, group)) => (wanted, vec![group]),
-            None => (
-                name,
-                vec![
-                    "",
-                    "apps",
-                    "batch",
-                    "networking.k8s.io",
-                    "policy",
-                    "autoscaling",
-                    "storage.k8s.io",
-                ],
-            ),
+            None => (name, UNQUALIFIED_GROUPS.to_vec()),
         };
         for group in groups {
             let found = match kube::discovery::group(&self.client, group).await {

@@ -5,6 +5,7 @@ pub mod adopt;
 pub mod apply;
 pub mod applyset;
 pub mod client;
+pub mod completion;
 pub mod discovery;
 pub mod errors;
 pub mod inspect;

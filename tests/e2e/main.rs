@@ -4,6 +4,7 @@
 //! stopped at the end if this run started it; set KSTATUS_E2E_KUBECONFIG to use another cluster.
 
 mod apply;
+mod completion;
 mod dashboard;
 mod diff;
 mod events;
@@ -13,6 +14,7 @@ mod health;
 mod logs;
 mod noop;
 mod operators;
+mod plugin;
 mod prune;
 mod scale;
 mod smoke;
@@ -39,6 +41,8 @@ fn main() -> ExitCode {
     trials.extend(prune::trials());
     trials.extend(scale::trials());
     trials.extend(gitlab::trials());
+    trials.extend(plugin::trials());
+    trials.extend(completion::trials());
     let conclusion = libtest_mimic::run(&args, trials);
     support::cluster::shutdown();
     conclusion.exit_code()

@@ -31,7 +31,7 @@ pub fn check_flags(args: &ApplyArgs) -> Result<Option<ParentRef>, Error> {
     if args.prune && args.applyset.is_none() {
         return Err(
             Error::usage("--prune needs --applyset NAME: the set to prune")
-                .with_hint("e.g. kstatus apply -f k8s/ --prune --applyset web"),
+                .with_hint("e.g. --prune --applyset web"),
         );
     }
     if args.prune_before_verdict && !args.prune {

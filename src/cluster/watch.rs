@@ -13,11 +13,13 @@ use kube::runtime::utils::Backoff;
 use kube::runtime::watcher::{self, DefaultBackoff, Event};
 use serde_json::Value;
 use tokio::sync::Notify;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::Sender;
 use tokio::task::JoinSet;
 
 use super::apply::strip_unread_fields;
 use super::discovery::Resource;
+use crate::engine::ObjectKey;
+use crate::engine::reduce;
 use crate::fingerprint::Salt;
 
 /// Objects per page of a watch's list.
@@ -84,12 +86,13 @@ impl Watches {
 }
 
 /// Starts one task per target. Tasks end when the receiver is dropped or the set is aborted.
-/// A Secret's payload is replaced by its fingerprints, salted with `salt`, as it arrives.
+/// Objects are taken in as `ingest` says. The channel is bounded: a watch listing a large
+/// namespace waits for the engine rather than queue the namespace in memory.
 pub fn spawn(
     client: &kube::Client,
     targets: &[WatchTarget],
-    salt: &Salt,
-    updates: UnboundedSender<WatchUpdate>,
+    ingest: &Ingest,
+    updates: Sender<WatchUpdate>,
 ) -> Watches {
     let mut tasks = JoinSet::new();
     let mut relists = Vec::new();
@@ -99,7 +102,7 @@ pub fn spawn(
             client.clone(),
             index,
             target.clone(),
-            salt.clone(),
+            ingest.clone(),
             updates.clone(),
             relist.clone(),
         );
@@ -113,8 +116,8 @@ async fn run(
     client: kube::Client,
     index: usize,
     target: WatchTarget,
-    salt: Salt,
-    updates: UnboundedSender<WatchUpdate>,
+    ingest: Ingest,
+    updates: Sender<WatchUpdate>,
     relist: Arc<Notify>,
 ) {
     let api: Api<DynamicObject> = match &target.namespace {
@@ -157,22 +160,27 @@ async fn run(
                     Ok(())
                 }
                 Ok(Event::InitApply(object)) | Ok(Event::Apply(object)) => {
-                    let value = to_value(object, &types, &salt);
+                    let value = ingest.value_of(object, &types);
                     present.seen(&value);
-                    updates.send(WatchUpdate::Upsert(value))
+                    updates.send(WatchUpdate::Upsert(value)).await
                 }
                 Ok(Event::InitDone) => {
                     backoff.reset();
                     let mut result = Ok(());
                     for identity in present.end_list() {
-                        result = result.and(updates.send(WatchUpdate::Delete(identity)));
+                        if result.is_ok() {
+                            result = updates.send(WatchUpdate::Delete(identity)).await;
+                        }
                     }
-                    result.and(updates.send(WatchUpdate::Synced { target: index }))
+                    match result {
+                        Ok(()) => updates.send(WatchUpdate::Synced { target: index }).await,
+                        failed => failed,
+                    }
                 }
                 Ok(Event::Delete(object)) => {
-                    let value = to_value(object, &types, &salt);
+                    let value = ingest.value_of(object, &types);
                     present.deleted(&value);
-                    updates.send(WatchUpdate::Delete(value))
+                    updates.send(WatchUpdate::Delete(value)).await
                 }
                 Err(err) => break Some(err),
             };
@@ -190,7 +198,7 @@ async fn run(
             message,
             status,
         };
-        if updates.send(failed).is_err() {
+        if updates.send(failed).await.is_err() {
             return;
         }
         let delay = backoff.next().unwrap_or(std::time::Duration::from_secs(30));
@@ -240,13 +248,30 @@ impl Present {
     }
 }
 
-fn to_value(mut object: DynamicObject, types: &TypeMeta, salt: &Salt) -> Value {
-    if object.types.is_none() {
-        object.types = Some(types.clone());
+/// How objects are taken in as they arrive.
+#[derive(Clone)]
+pub struct Ingest {
+    /// Salts the fingerprints that replace a Secret's payload.
+    pub salt: Salt,
+    /// Kinds (group, kind) a user's health rule judges: kept whole. Other Pods, ReplicaSets,
+    /// Jobs and Events are reduced to what the built-in rules read before they travel on.
+    pub kept_whole: Arc<HashSet<(String, String)>>,
+}
+
+impl Ingest {
+    fn value_of(&self, mut object: DynamicObject, types: &TypeMeta) -> Value {
+        if object.types.is_none() {
+            object.types = Some(types.clone());
+        }
+        let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
+        strip_unread_fields(&mut value, &self.salt);
+        match ObjectKey::of(&value) {
+            Some(key) if !self.kept_whole.contains(&(key.group.clone(), key.kind.clone())) => {
+                reduce::child(value, &key)
+            }
+            _ => value,
+        }
     }
-    let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
-    strip_unread_fields(&mut value, salt);
-    value
 }
 
 fn uid_of(value: &Value) -> String {

@@ -4,6 +4,7 @@
 //! the run's outcome decided.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -29,6 +30,9 @@ use crate::selector::Selector;
 const IDLE_RENDER: Duration = Duration::from_secs(1);
 /// How often the engine is ticked and the live view redrawn.
 const TICK: Duration = Duration::from_millis(100);
+/// Watch updates waiting for the engine: beyond this the watches wait (a list of a large
+/// namespace is taken in at the engine's pace instead of queued in memory).
+const WATCH_BACKLOG: usize = 256;
 /// Warning events and log lines shown per failure card.
 const CARD_EVENTS: usize = 8;
 const CARD_LOG_LINES: i64 = 10;
@@ -164,8 +168,12 @@ pub async fn track(
         let api = &t.resource.api;
         (api.group.clone(), api.kind.clone(), t.namespace.clone())
     }));
-    let (sender, mut updates) = mpsc::unbounded_channel();
-    let mut watches = watch::spawn(&connection.watch_client, targets, &plan.salt, sender);
+    let (sender, mut updates) = mpsc::channel(WATCH_BACKLOG);
+    let ingest = watch::Ingest {
+        salt: plan.salt.clone(),
+        kept_whole: Arc::new(plan.config.health_rules.kinds().collect()),
+    };
+    let mut watches = watch::spawn(&connection.watch_client, targets, &ingest, sender);
     let mut logs = PodLogs::new(connection, plan.logs);
     let mut forbidden: BTreeSet<usize> = BTreeSet::new();
     let mut listed: BTreeSet<usize> = BTreeSet::new();

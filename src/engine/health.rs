@@ -105,6 +105,11 @@ impl HealthRules {
         self.rules.is_empty()
     }
 
+    /// The (group, kind) of every rule.
+    pub fn kinds(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.rules.iter().map(|r| (r.group.clone(), r.kind.clone()))
+    }
+
     pub fn len(&self) -> usize {
         self.rules.len()
     }

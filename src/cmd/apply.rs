@@ -102,6 +102,10 @@ async fn apply(
         super::secrets::salt_hiding_values(args.output.fingerprint_salt.as_deref(), &redactor);
     let mut output = Output::new(settings, redactor)?;
     let connection = client::connect(&super::connect_options(global)).await?;
+    output.count_throttled(connection.throttle.counter());
+    if let Some(timeout) = plan::deadline(args.tracking.timeout) {
+        connection.throttle.set_deadline(started + timeout);
+    }
     let mut resolver = Resolver::new(connection.client.clone());
     let mut manifests = manifests;
     let applyset = match prune::check_flags(args)? {

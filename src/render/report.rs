@@ -295,7 +295,8 @@ mod tests {
   ],
   "outcome": "Error",
   "reason": "1 object in Error",
-  "schema": "kstatus.dev/report/v1"
+  "schema": "kstatus.dev/report/v1",
+  "throttledRequests": 0
 }
 "#;
         assert_eq!(text, expected);

@@ -331,6 +331,132 @@ fn requests_carry_the_kstatus_user_agent() {
     );
 }
 
+/// A fake API server that refuses the first two applies with 429 Too Many Requests (as API
+/// Priority and Fairness does): kstatus sends the apply again after the Retry-After, succeeds,
+/// and counts the refusals in the report and in a warning.
+#[test]
+fn throttled_applies_are_retried_after_the_server_wait_and_counted() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use http_body_util::Full;
+    use hyper::body::Bytes;
+    use hyper::{Request, Response};
+
+    const REFUSALS: usize = 2;
+    let patches = Arc::new(AtomicUsize::new(0));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a local port");
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let counted = Arc::clone(&patches);
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let patches = Arc::clone(&counted);
+                tokio::spawn(async move {
+                    let answer = hyper::service::service_fn(move |request: Request<_>| {
+                        let patches = Arc::clone(&patches);
+                        async move {
+                            let path = request.uri().path().to_string();
+                            let query = request.uri().query().unwrap_or("").to_string();
+                            let reply = |status: u16, body: &str| {
+                                Response::builder()
+                                    .status(status)
+                                    .header("content-type", "application/json")
+                                    .body(Full::new(Bytes::from(body.to_string())))
+                                    .unwrap()
+                            };
+                            if query.contains("watch=true") {
+                                // A watch that never sees a change.
+                                std::future::pending::<()>().await;
+                            }
+                            let response = match request.method().as_str() {
+                                "GET" if path == "/version" => reply(
+                                    200,
+                                    r#"{"major":"1","minor":"20","gitVersion":"v1.20.2","gitCommit":"","gitTreeState":"","buildDate":"","goVersion":"","compiler":"","platform":"linux/amd64"}"#,
+                                ),
+                                "GET" => reply(
+                                    200,
+                                    r#"{"kind":"List","apiVersion":"v1","metadata":{"resourceVersion":"5"},"items":[]}"#,
+                                ),
+                                "PATCH" if patches.fetch_add(1, Ordering::SeqCst) < REFUSALS => {
+                                    Response::builder()
+                                        .status(429)
+                                        .header("retry-after", "0")
+                                        .header("content-type", "text/plain")
+                                        .body(Full::new(Bytes::from(
+                                            "Too many requests, please try again later.\n",
+                                        )))
+                                        .unwrap()
+                                }
+                                "PATCH" => reply(
+                                    200,
+                                    r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"default","uid":"u-1","resourceVersion":"6"},"data":{"k":"v"}}"#,
+                                ),
+                                _ => reply(404, "{}"),
+                            };
+                            Ok::<_, std::convert::Infallible>(response)
+                        }
+                    });
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(io, answer)
+                        .await;
+                });
+            }
+        });
+    });
+    let kubeconfig = std::env::temp_dir().join(format!(
+        "kstatus-cli-throttled-{}.kubeconfig",
+        std::process::id()
+    ));
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: fake\n\
+             clusters:\n- name: fake\n  cluster:\n    server: http://127.0.0.1:{port}\n\
+             users:\n- name: nobody\n  user: {{}}\n\
+             contexts:\n- name: fake\n  context:\n    cluster: fake\n    user: nobody\n"
+        ),
+    )
+    .unwrap();
+    let run = kstatus()
+        .args(["apply", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .args([
+            "-f",
+            "-",
+            "-o",
+            "json",
+            "--stabilization",
+            "0",
+            "--timeout",
+            "30s",
+        ])
+        .write_stdin("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&kubeconfig);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(patches.load(Ordering::SeqCst), REFUSALS + 1);
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("a JSON report");
+    assert_eq!(report["throttledRequests"], 2, "{stdout}");
+    assert!(
+        stderr.contains("the API server throttled 2 request(s) (429 Too Many Requests"),
+        "{stderr}"
+    );
+}
+
 /// completions/ and man/ are generated from the clap definition and committed; this fails when
 /// they are stale.
 #[test]

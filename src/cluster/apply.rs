@@ -128,8 +128,12 @@ pub(super) async fn send(
     if options.dry_run {
         params = params.dry_run();
     }
-    let applied = api.patch(name, &params, &Patch::Apply(body)).await?;
-    serde_json::to_value(applied).map_err(kube::Error::SerdeError)
+    // Parsed once, straight into the Value kstatus keeps: `Api::patch` would build a typed
+    // object (managedFields and all) only for it to be turned back into a Value.
+    let request = kube::core::Request::new(api.resource_url())
+        .patch(name, &params, &Patch::Apply(body))
+        .map_err(kube::Error::BuildRequest)?;
+    api.clone().into_client().request::<Value>(request).await
 }
 
 /// Removes, from every object the cluster returns, what kstatus never reads: managedFields and

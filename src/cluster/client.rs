@@ -2,12 +2,14 @@
 //! request timeout and user agent; a reachability check that fails fast with a useful message.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
 use super::errors::{self, Request};
+use super::throttle::{RetryThrottled, Throttle};
 use crate::error::{Cause, Error};
 
 /// kubectl-style connection settings.
@@ -32,6 +34,8 @@ pub struct Connection {
     pub default_namespace: String,
     /// The API server URL, for messages.
     pub server: String,
+    /// The 429 refusals both clients retried, and the deadline their retries respect.
+    pub throttle: Arc<Throttle>,
 }
 
 /// Loads the configuration and checks that the API server answers.
@@ -45,18 +49,22 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, Error> {
     config
         .headers
         .push((http::header::USER_AGENT, user_agent_header()));
+    // kube's own retry waits up to 1,000 s per attempt and counts nothing: ours replaces it.
+    config.default_retry = false;
     let server = config.cluster_url.to_string();
-    let watch_client = build(config.clone(), &server)?;
+    let throttle = Arc::new(Throttle::default());
+    let watch_client = build(config.clone(), &server, &throttle)?;
     if let Some(timeout) = options.request_timeout.filter(|t| !t.is_zero()) {
         config.read_timeout = Some(timeout);
     }
     let default_namespace = config.default_namespace.clone();
-    let client = build(config, &server)?;
+    let client = build(config, &server, &throttle)?;
     let connection = Connection {
         client,
         watch_client,
         default_namespace,
         server,
+        throttle,
     };
     check_reachable(&connection).await?;
     Ok(connection)
@@ -121,14 +129,17 @@ async fn load_config(options: &ConnectOptions) -> Result<Config, Error> {
     })
 }
 
-fn build(config: Config, server: &str) -> Result<Client, Error> {
-    Client::try_from(config).map_err(|err| {
+fn build(config: Config, server: &str, throttle: &Arc<Throttle>) -> Result<Client, Error> {
+    let default_namespace = config.default_namespace.clone();
+    let client = Client::try_from(config).map_err(|err| {
         Error::cluster(format!(
             "cannot set up a client for {server}: {}",
             errors::describe(&err)
         ))
         .with_source(err)
-    })
+    })?;
+    let retrying = RetryThrottled::new(client, Arc::clone(throttle));
+    Ok(Client::new(retrying, default_namespace))
 }
 
 /// One GET /version, so an unreachable server or bad credentials fail in seconds with exit 5

@@ -27,9 +27,11 @@ use crate::render::output::Output;
 use crate::render::redact::Redactor;
 use crate::steps::Step;
 
-/// Requests in flight at once while applying: enough to hide round trips, few enough not to
-/// trip API priority and fairness on small clusters.
-const APPLY_CONCURRENCY: usize = 16;
+/// Requests in flight at once while applying: where the API server's own rate levels off on a
+/// 2-core control plane (BENCHMARKS.md, ceiling), and below the ~59 seats API Priority and
+/// Fairness gives the global-default level of a default server, so one run queues rather than
+/// being refused; a refusal (429) is retried after the server's Retry-After anyway.
+const APPLY_CONCURRENCY: usize = 48;
 /// How long to wait for a CRD from the input to be Established and served.
 const CRD_READY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -102,6 +104,10 @@ async fn apply(
         super::secrets::salt_hiding_values(args.output.fingerprint_salt.as_deref(), &redactor);
     let mut output = Output::new(settings, redactor)?;
     let connection = client::connect(&super::connect_options(global)).await?;
+    output.count_throttled(connection.throttle.counter());
+    if let Some(timeout) = plan::deadline(args.tracking.timeout) {
+        connection.throttle.set_deadline(started + timeout);
+    }
     let mut resolver = Resolver::new(connection.client.clone());
     let mut manifests = manifests;
     let applyset = match prune::check_flags(args)? {

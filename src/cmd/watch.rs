@@ -72,6 +72,7 @@ async fn watch(
         output.group_by_application();
     }
     let connection = client::connect(&super::connect_options(global)).await?;
+    output.count_throttled(connection.throttle.counter());
     let mut resolver = Resolver::new(connection.client.clone());
     let namespace = (!args.all_namespaces).then(|| connection.default_namespace.clone());
 

@@ -7,6 +7,8 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::card::{Failure, failure_card};
@@ -110,6 +112,7 @@ impl Output {
                 secrets: Ledger::new(settings.fingerprint_salt),
                 applications: None,
                 pruned: None,
+                throttled: None,
             },
             pod_logs: LogBook::default(),
             dashboard: None,
@@ -298,9 +301,19 @@ impl Output {
         self.results.pruned = Some(pruned);
     }
 
+    /// The count of requests the API server refused with 429 (and that were retried), read
+    /// when the run concludes: for the report, and a warning when any.
+    pub fn count_throttled(&mut self, counter: Arc<AtomicU64>) {
+        self.results.throttled = Some(counter);
+    }
+
     /// Prints the result and writes the reports.
     pub fn conclude(&mut self, end: &Conclusion<'_>) {
         self.progress.stop();
+        let throttled = self.results.throttled_requests();
+        if throttled > 0 {
+            self.progress.warn(&throttled_warning(throttled));
+        }
         if let Some(dashboard) = &mut self.dashboard {
             let applications = dashboard.applications(end.snapshot);
             if let Some(events) = &mut self.events {
@@ -623,9 +636,17 @@ struct ResultWriters {
     applications: Option<Vec<Application>>,
     /// `apply --prune --applyset`: the objects pruned, shown in their own section.
     pruned: Option<Vec<super::pruned::PrunedObject>>,
+    /// Requests refused with 429 Too Many Requests (see `Output::count_throttled`).
+    throttled: Option<Arc<AtomicU64>>,
 }
 
 impl ResultWriters {
+    fn throttled_requests(&self) -> u64 {
+        self.throttled
+            .as_ref()
+            .map_or(0, |counter| counter.load(Ordering::Relaxed))
+    }
+
     /// Writes everything; returns warnings about the files that could not be written.
     fn write(&mut self, end: &Conclusion<'_>, err: &mut Redacting<io::Stderr>) -> Vec<String> {
         let mut warnings = Vec::new();
@@ -689,6 +710,7 @@ impl ResultWriters {
                 secrets::add_to_report(&mut report, &self.secrets);
                 report.applications = self.applications.as_deref().map(report::applications);
                 report.pruned = self.pruned.clone();
+                report.throttled_requests = self.throttled_requests();
                 if !steps.is_empty() {
                     report.steps = Some(step_render::reports(steps));
                 }
@@ -785,6 +807,14 @@ fn origin_of<'a>(end: &Conclusion<'a>, key: &ObjectKey) -> Option<&'a Origin> {
 fn unwritable(flag: &str, path: &std::path::Path, err: &std::io::Error) -> Error {
     Error::usage(format!("{flag} {}: cannot write: {err}", path.display()))
         .with_hint("choose a writable path")
+}
+
+/// Why a run took longer than the cluster needed: the API server held requests back.
+fn throttled_warning(count: u64) -> String {
+    format!(
+        "the API server throttled {count} request(s) (429 Too Many Requests, API Priority and \
+         Fairness); each was sent again after the wait the server asked for"
+    )
 }
 
 /// `verdict: Timed out after 5m00s: …`: the outcome in the words of the status table.

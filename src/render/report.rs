@@ -37,6 +37,9 @@ pub struct Report {
     /// longer hold them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pruned: Option<Vec<super::pruned::PrunedObject>>,
+    /// Requests the API server refused with 429 Too Many Requests, each retried after the
+    /// server's Retry-After.
+    pub throttled_requests: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -171,6 +174,7 @@ pub fn build(
         applications: None,
         steps: None,
         pruned: None,
+        throttled_requests: 0,
     }
 }
 
@@ -291,7 +295,8 @@ mod tests {
   ],
   "outcome": "Error",
   "reason": "1 object in Error",
-  "schema": "kstatus.dev/report/v1"
+  "schema": "kstatus.dev/report/v1",
+  "throttledRequests": 0
 }
 "#;
         assert_eq!(text, expected);

@@ -331,7 +331,8 @@ mod tests {
   ],
   "outcome": "Success",
   "reason": "all held",
-  "schema": "kstatus.dev/report/v1"
+  "schema": "kstatus.dev/report/v1",
+  "throttledRequests": 0
 }
 "#;
         assert_eq!(text, expected);

@@ -266,7 +266,11 @@ impl Ingest {
         let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
         strip_unread_fields(&mut value, &self.salt);
         match ObjectKey::of(&value) {
-            Some(key) if !self.kept_whole.contains(&(key.group.clone(), key.kind.clone())) => {
+            Some(key)
+                if !self
+                    .kept_whole
+                    .contains(&(key.group.clone(), key.kind.clone())) =>
+            {
                 reduce::child(value, &key)
             }
             _ => value,
@@ -333,6 +337,39 @@ mod tests {
         json!({"apiVersion": "v1", "kind": "Pod",
                "metadata": {"name": name, "namespace": "shop", "uid": uid, "labels": {"app": "web"}},
                "status": {"phase": "Running"}})
+    }
+
+    #[test]
+    fn arriving_pods_are_reduced_unless_a_user_rule_judges_pods() {
+        let arriving = || -> DynamicObject {
+            serde_json::from_value(json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "web-1", "namespace": "shop", "uid": "u1",
+                             "managedFields": [{"manager": "kubelet"}],
+                             "annotations": {"checksum/config": "abc"}},
+                "spec": {"containers": [{"name": "app", "image": "busybox",
+                                         "env": [{"name": "MODE", "value": "fast"}]}]},
+                "status": {"phase": "Running"}}))
+            .unwrap()
+        };
+        let types = TypeMeta {
+            api_version: "v1".into(),
+            kind: "Pod".into(),
+        };
+        let reduced = Ingest {
+            salt: Salt::given("s"),
+            kept_whole: Arc::default(),
+        }
+        .value_of(arriving(), &types);
+        assert_eq!(reduced["spec"]["containers"], json!([{"name": "app"}]));
+        assert!(reduced["metadata"].get("annotations").is_none());
+        let whole = Ingest {
+            salt: Salt::given("s"),
+            kept_whole: Arc::new(HashSet::from([(String::new(), "Pod".to_string())])),
+        }
+        .value_of(arriving(), &types);
+        assert_eq!(whole["spec"]["containers"][0]["env"][0]["value"], "fast");
+        assert!(whole["metadata"].get("managedFields").is_none());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::render::output::print_error;
 
 /// Runs kstatus as `program`, whose name its help, usage and errors show.
 pub fn main(program: Program) -> ExitCode {
+    one_malloc_arena();
     // A shell asking for completions (COMPLETE=<shell>) is answered, and nothing else runs.
     clap_complete::CompleteEnv::with_factory(move || Cli::command_for(program))
         .bin(program.binary())
@@ -40,4 +41,18 @@ fn init_logging(verbosity: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+}
+
+/// One malloc arena for the whole process. glibc gives threads their own arenas and memory
+/// freed in one is not reused by another: a watch of a large namespace (pages of objects parsed
+/// on one worker, dropped on another) peaked at half again its live memory (60 MB instead of
+/// 41 MB for a 300-pod application in a namespace of 10,000 pods). kstatus's threads are few and
+/// mostly waiting on the network, so they hardly contend for the one arena.
+fn one_malloc_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a tunable of the allocator; called before any other thread
+    // exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
 }

@@ -23,7 +23,7 @@ use crate::engine::reduce;
 use crate::fingerprint::Salt;
 
 /// Objects per page of a watch's list.
-const LIST_PAGE_SIZE: u32 = 500;
+const LIST_PAGE_SIZE: u32 = 250;
 
 /// What one watch covers.
 #[derive(Debug, Clone)]

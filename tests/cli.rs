@@ -276,20 +276,7 @@ fn requests_carry_the_kstatus_user_agent() {
         );
         head
     });
-    let kubeconfig = std::env::temp_dir().join(format!(
-        "kstatus-cli-user-agent-{}.kubeconfig",
-        std::process::id()
-    ));
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\ncurrent-context: fake\n\
-             clusters:\n- name: fake\n  cluster:\n    server: http://127.0.0.1:{port}\n\
-             users:\n- name: nobody\n  user: {{}}\n\
-             contexts:\n- name: fake\n  context:\n    cluster: fake\n    user: nobody\n"
-        ),
-    )
-    .unwrap();
+    let kubeconfig = fake_server_kubeconfig("user-agent", port);
     let run = kstatus()
         .args(["apply", "--kubeconfig"])
         .arg(&kubeconfig)
@@ -414,20 +401,7 @@ fn throttled_applies_are_retried_after_the_server_wait_and_counted() {
             }
         });
     });
-    let kubeconfig = std::env::temp_dir().join(format!(
-        "kstatus-cli-throttled-{}.kubeconfig",
-        std::process::id()
-    ));
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\ncurrent-context: fake\n\
-             clusters:\n- name: fake\n  cluster:\n    server: http://127.0.0.1:{port}\n\
-             users:\n- name: nobody\n  user: {{}}\n\
-             contexts:\n- name: fake\n  context:\n    cluster: fake\n    user: nobody\n"
-        ),
-    )
-    .unwrap();
+    let kubeconfig = fake_server_kubeconfig("throttled", port);
     let run = kstatus()
         .args(["apply", "--kubeconfig"])
         .arg(&kubeconfig)
@@ -1162,4 +1136,24 @@ fn shells_register_dynamic_completion_for_each_binary() {
         .assert()
         .success()
         .stdout(contains("kubectl-kstatus"));
+}
+
+/// A kubeconfig (written to a temporary file named after `test`) whose only context points at a
+/// fake API server on 127.0.0.1:`port`, over plain HTTP and without credentials.
+fn fake_server_kubeconfig(test: &str, port: u16) -> std::path::PathBuf {
+    let kubeconfig = std::env::temp_dir().join(format!(
+        "kstatus-cli-{test}-{}.kubeconfig",
+        std::process::id()
+    ));
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: fake\n\
+             clusters:\n- name: fake\n  cluster:\n    server: http://127.0.0.1:{port}\n\
+             users:\n- name: nobody\n  user: {{}}\n\
+             contexts:\n- name: fake\n  context:\n    cluster: fake\n    user: nobody\n"
+        ),
+    )
+    .unwrap();
+    kubeconfig
 }

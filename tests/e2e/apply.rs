@@ -1004,20 +1004,12 @@ async fn ci_outputs(ctx: TestContext) {
 /// (the local cluster writes one; an external cluster's log is out of reach, and the header
 /// itself is covered by tests/cli.rs).
 async fn requests_carry_user_agent(ctx: TestContext) {
-    let audit_log = ctx.cluster.local.then(|| {
-        ctx.cluster
-            .kubeconfig
-            .with_file_name("logs")
-            .join("audit.log")
-    });
-    let start = audit_log
-        .as_ref()
-        .map_or(0, |path| std::fs::metadata(path).map_or(0, |m| m.len()));
+    let audit_log = crate::support::audit_log_mark(&ctx);
     let manifest =
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n";
     let run = ctx.apply(manifest, &["--stabilization", "1s"]);
     assert_eq!(run.code, Some(0), "{}", run.text);
-    let Some(path) = audit_log else {
+    let Some((path, start)) = audit_log else {
         return;
     };
     let user_agent = format!("kstatus/{} (", env!("CARGO_PKG_VERSION"));
@@ -1047,21 +1039,8 @@ async fn requests_carry_user_agent(ctx: TestContext) {
 
 /// (verb, user agent) of the audit entries about `namespace` written after byte `start`.
 fn audit_entries(path: &std::path::Path, start: u64, namespace: &str) -> Vec<(String, String)> {
-    let text = std::fs::read(path).unwrap_or_else(|err| {
-        panic!(
-            "the local cluster's audit log {} cannot be read: {err}",
-            path.display()
-        )
-    });
-    // A rotated log starts again from zero.
-    let from = usize::try_from(start)
-        .ok()
-        .filter(|&from| from <= text.len())
-        .unwrap_or(0);
-    String::from_utf8_lossy(&text[from..])
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|entry| entry["objectRef"]["namespace"] == namespace)
+    crate::support::audit_entries(path, start, namespace)
+        .iter()
         .map(|entry| {
             let field = |name: &str| entry[name].as_str().unwrap_or_default().to_string();
             (field("verb"), field("userAgent"))

@@ -63,22 +63,14 @@ async fn apply_lists_only_its_pods(ctx: TestContext) {
         ),
     )
     .await;
-    let audit_log = ctx.cluster.local.then(|| {
-        ctx.cluster
-            .kubeconfig
-            .with_file_name("logs")
-            .join("audit.log")
-    });
-    let start = audit_log
-        .as_ref()
-        .map_or(0, |path| std::fs::metadata(path).map_or(0, |m| m.len()));
+    let audit_log = crate::support::audit_log_mark(&ctx);
     let run = ctx.apply(
         &deployment("web", "tier: front", SERVE),
         &["--stabilization", "2s"],
     );
     assert_eq!(run.code, Some(0), "{}", run.text);
     assert!(!run.all().contains("other-team"), "{}", run.text);
-    let Some(path) = audit_log else {
+    let Some((path, start)) = audit_log else {
         return;
     };
     // The API server writes a watch's entry when it starts; a list's when it completes.
@@ -172,20 +164,8 @@ async fn watch_finds_pods_of_a_relabelled_object(ctx: TestContext) {
 
 /// The request URIs of kstatus's audit entries about `namespace` written after byte `start`.
 fn kstatus_requests(path: &std::path::Path, start: u64, namespace: &str) -> Vec<String> {
-    let text = std::fs::read(path).unwrap_or_else(|err| {
-        panic!(
-            "the local cluster's audit log {} cannot be read: {err}",
-            path.display()
-        )
-    });
-    let from = usize::try_from(start)
-        .ok()
-        .filter(|&from| from <= text.len())
-        .unwrap_or(0);
-    String::from_utf8_lossy(&text[from..])
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|entry| entry["objectRef"]["namespace"] == namespace)
+    crate::support::audit_entries(path, start, namespace)
+        .iter()
         .filter(|entry| {
             entry["userAgent"]
                 .as_str()

@@ -337,3 +337,36 @@ spec:
         singular = kind.to_lowercase()
     )
 }
+
+/// The local cluster's API server audit log and its size now (None on another cluster, whose
+/// log is out of reach): where a test starts reading the entries of its own requests.
+pub fn audit_log_mark(ctx: &TestContext) -> Option<(std::path::PathBuf, u64)> {
+    let path = ctx.cluster.local.then(|| {
+        ctx.cluster
+            .kubeconfig
+            .with_file_name("logs")
+            .join("audit.log")
+    })?;
+    let start = std::fs::metadata(&path).map_or(0, |m| m.len());
+    Some((path, start))
+}
+
+/// The audit entries about `namespace` written after byte `start` of the audit log.
+pub fn audit_entries(path: &Path, start: u64, namespace: &str) -> Vec<serde_json::Value> {
+    let text = std::fs::read(path).unwrap_or_else(|err| {
+        panic!(
+            "the local cluster's audit log {} cannot be read: {err}",
+            path.display()
+        )
+    });
+    // A rotated log starts again from zero.
+    let from = usize::try_from(start)
+        .ok()
+        .filter(|&from| from <= text.len())
+        .unwrap_or(0);
+    String::from_utf8_lossy(&text[from..])
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|entry| entry["objectRef"]["namespace"] == namespace)
+        .collect()
+}

@@ -201,20 +201,7 @@ fn an_unreachable_cluster_says_why_and_verbose_shows_the_causes() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a local port");
         listener.local_addr().unwrap().port()
     };
-    let kubeconfig = std::env::temp_dir().join(format!(
-        "kstatus-cli-unreachable-{}.kubeconfig",
-        std::process::id()
-    ));
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\ncurrent-context: gone\n\
-             clusters:\n- name: gone\n  cluster:\n    server: http://127.0.0.1:{port}\n\
-             users:\n- name: nobody\n  user: {{}}\n\
-             contexts:\n- name: gone\n  context:\n    cluster: gone\n    user: nobody\n"
-        ),
-    )
-    .unwrap();
+    let kubeconfig = fake_server_kubeconfig("unreachable", port);
     let run = |verbose: bool| {
         let mut command = kstatus();
         command
@@ -1138,8 +1125,8 @@ fn shells_register_dynamic_completion_for_each_binary() {
         .stdout(contains("kubectl-kstatus"));
 }
 
-/// A kubeconfig (written to a temporary file named after `test`) whose only context points at a
-/// fake API server on 127.0.0.1:`port`, over plain HTTP and without credentials.
+/// A kubeconfig (written to a temporary file named after `test`) whose only context points at
+/// 127.0.0.1:`port` (a fake API server, or nothing), over plain HTTP and without credentials.
 fn fake_server_kubeconfig(test: &str, port: u16) -> std::path::PathBuf {
     let kubeconfig = std::env::temp_dir().join(format!(
         "kstatus-cli-{test}-{}.kubeconfig",

@@ -253,15 +253,9 @@ impl Relevance {
     }
 
     fn listed_since(&self, owner: &Awaited) -> Option<Moment> {
-        let everywhere = (owner.group.clone(), owner.kind.clone(), None);
-        let here = (
-            owner.group.clone(),
-            owner.kind.clone(),
-            owner.namespace.clone(),
-        );
-        [self.listed.get(&here), self.listed.get(&everywhere)]
-            .into_iter()
-            .flatten()
+        scopes_of(owner)
+            .iter()
+            .filter_map(|scope| self.listed.get(scope))
             .min()
             .copied()
     }
@@ -271,13 +265,7 @@ impl Relevance {
         let Some(watched) = &self.watched else {
             return true;
         };
-        let everywhere = (owner.group.clone(), owner.kind.clone(), None);
-        let here = (
-            owner.group.clone(),
-            owner.kind.clone(),
-            owner.namespace.clone(),
-        );
-        watched.contains(&here) || watched.contains(&everywhere)
+        scopes_of(owner).iter().any(|scope| watched.contains(scope))
     }
 
     fn stop_waiting(&mut self, uid: &str) {
@@ -290,6 +278,12 @@ impl Relevance {
             }
         }
     }
+}
+
+/// The watches that would report `owner`: of its kind in its namespace, or in every namespace.
+fn scopes_of(owner: &Awaited) -> [Scope; 2] {
+    let scope = |namespace| (owner.group.clone(), owner.kind.clone(), namespace);
+    [scope(owner.namespace.clone()), scope(None)]
 }
 
 /// The objects named in ownerReferences (in the object's namespace: owners are in the same

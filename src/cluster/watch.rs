@@ -269,7 +269,7 @@ impl Ingest {
             Some(key)
                 if !self
                     .kept_whole
-                    .contains(&(key.group.clone(), key.kind.clone())) =>
+                    .contains(&(key.group.to_string(), key.kind.to_string())) =>
             {
                 reduce::child(value, &key)
             }

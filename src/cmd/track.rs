@@ -397,7 +397,7 @@ fn is_top_level(object: &Value, key: &ObjectKey, discover: &Discover) -> bool {
     let selected = discover
         .kinds
         .iter()
-        .any(|(group, kind)| *group == key.group && *kind == key.kind)
+        .any(|(group, kind)| **group == *key.group && **kind == *key.kind)
         && discover.selector.matches_object(object);
     let controlled = object["metadata"]["ownerReferences"]
         .as_array()
@@ -532,13 +532,13 @@ pub fn narrow_child_watches(targets: &mut [WatchTarget], known: &[KnownObject]) 
         }
         let here: Vec<&Value> = known
             .iter()
-            .filter(|k| k.key.namespace == target.namespace)
+            .filter(|k| k.key.namespace.as_deref() == target.namespace.as_deref())
             .filter_map(|k| k.initial.as_ref())
             .collect();
         // Every object must be known as applied: a name alone says nothing of labels.
-        let named_only = known
-            .iter()
-            .any(|k| k.key.namespace == target.namespace && k.initial.is_none());
+        let named_only = known.iter().any(|k| {
+            k.key.namespace.as_deref() == target.namespace.as_deref() && k.initial.is_none()
+        });
         if !named_only {
             target.label_selector = selectors::children_selector(&here, (&api.group, &api.kind));
         }

@@ -189,7 +189,7 @@ mod tests {
                     a.name.as_str(),
                     a.status,
                     a.counts,
-                    a.worst.as_ref().map(|w| w.key.name.as_str()),
+                    a.worst.as_ref().map(|w| &*w.key.name),
                 )
             })
             .collect();
@@ -256,7 +256,7 @@ mod tests {
         objects[0].status = ObjectStatus::error("broken");
         let applications = group(&objects, &application_of);
         assert_eq!(applications[0].status, Status::Error);
-        assert_eq!(applications[0].worst.as_ref().unwrap().key.name, "x");
+        assert_eq!(&*applications[0].worst.as_ref().unwrap().key.name, "x");
     }
 
     #[test]
@@ -270,7 +270,7 @@ mod tests {
         let applications = group(&objects, &application_of);
         assert!(
             applications.iter().all(|a| a.name != "child-label"
-                && a.worst.as_ref().is_none_or(|w| w.key.name != "stray")),
+                && a.worst.as_ref().is_none_or(|w| &*w.key.name != "stray")),
             "{applications:?}"
         );
         assert_eq!(applications.len(), 3);

@@ -3,8 +3,11 @@
 //! (Deployment -> ReplicaSet, StatefulSet/DaemonSet -> Pods).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde_json::Value;
+
+use super::node::{Interner, Node, Text};
 
 use super::json;
 use super::model::ObjectKey;
@@ -24,8 +27,10 @@ pub const DAEMONSET_TEMPLATE_GENERATION: &str = "deprecated.daemonset.template.g
 /// ([`super::reduce`]).
 #[derive(Debug, Default, Clone)]
 pub struct Store {
-    objects: HashMap<ObjectKey, Value>,
-    keys_by_uid: HashMap<String, ObjectKey>,
+    objects: HashMap<ObjectKey, Node>,
+    /// The strings the stored snapshots share.
+    texts: Interner,
+    keys_by_uid: HashMap<Text, ObjectKey>,
     owned_by: HashMap<String, BTreeSet<ObjectKey>>,
     events_about: HashMap<String, BTreeSet<ObjectKey>>,
 }
@@ -39,19 +44,25 @@ impl Store {
     pub fn from_objects(objects: impl IntoIterator<Item = Value>) -> Store {
         let mut store = Store::new();
         for object in objects {
+            let object = store.compact(object);
             store.upsert(object);
         }
         store
     }
 
+    /// The compact form of a snapshot, sharing its strings with what the store holds.
+    pub fn compact(&mut self, object: Value) -> Node {
+        Node::from_value(object, &mut self.texts)
+    }
+
     /// Stores the latest snapshot of an object and returns its key.
-    pub fn upsert(&mut self, object: Value) -> Option<ObjectKey> {
-        let key = ObjectKey::of(&object)?;
+    pub fn upsert(&mut self, object: Node) -> Option<ObjectKey> {
+        let key = ObjectKey::of_node(&object)?;
         if let Some(previous) = self.objects.remove(&key) {
             self.unindex(&key, &previous);
         }
-        if let Some(uid) = json::uid(&object) {
-            self.keys_by_uid.insert(uid.to_string(), key.clone());
+        if let Some(uid) = object.field("metadata").field("uid").as_text() {
+            self.keys_by_uid.insert(Arc::clone(uid), key.clone());
         }
         for owner_uid in owner_uids(&object) {
             self.owned_by
@@ -71,8 +82,8 @@ impl Store {
 
     /// Forgets an object. A delete for an older incarnation (different UID) of a re-created
     /// object is ignored.
-    pub fn remove(&mut self, object: &Value) -> Option<(ObjectKey, Value)> {
-        let key = ObjectKey::of(object)?;
+    pub fn remove(&mut self, object: &Node) -> Option<(ObjectKey, Node)> {
+        let key = ObjectKey::of_node(object)?;
         let stored = self.objects.get(&key)?;
         if let (Some(deleted), Some(current)) = (json::uid(object), json::uid(stored))
             && deleted != current
@@ -84,7 +95,7 @@ impl Store {
         Some((key, stored))
     }
 
-    fn unindex(&mut self, key: &ObjectKey, object: &Value) {
+    fn unindex(&mut self, key: &ObjectKey, object: &Node) {
         if let Some(uid) = json::uid(object)
             && self.keys_by_uid.get(uid) == Some(key)
         {
@@ -108,7 +119,7 @@ impl Store {
         }
     }
 
-    pub fn get(&self, key: &ObjectKey) -> Option<&Value> {
+    pub fn get(&self, key: &ObjectKey) -> Option<&Node> {
         self.objects.get(key)
     }
 
@@ -126,7 +137,7 @@ impl Store {
     }
 
     /// Objects of `kind` that name `owner` in their ownerReferences, sorted by name.
-    pub fn owned<'a>(&'a self, owner: &Value, kind: &str) -> Vec<&'a Value> {
+    pub fn owned<'a>(&'a self, owner: &Node, kind: &str) -> Vec<&'a Node> {
         let Some(uid) = json::uid(owner) else {
             return Vec::new();
         };
@@ -134,20 +145,20 @@ impl Store {
             .get(uid)
             .into_iter()
             .flatten()
-            .filter(|key| key.kind == kind)
+            .filter(|key| &*key.kind == kind)
             .filter_map(|key| self.objects.get(key))
             .collect()
     }
 
     /// The keys of the objects that own this one (those present in the store).
-    pub fn owner_keys(&self, object: &Value) -> Vec<ObjectKey> {
+    pub fn owner_keys(&self, object: &Node) -> Vec<ObjectKey> {
         owner_uids(object)
             .filter_map(|uid| self.keys_by_uid.get(uid).cloned())
             .collect()
     }
 
     /// The Events about the object with this UID.
-    pub fn events_about(&self, uid: &str) -> Vec<&Value> {
+    pub fn events_about(&self, uid: &str) -> Vec<&Node> {
         self.events_about
             .get(uid)
             .into_iter()
@@ -158,8 +169,8 @@ impl Store {
 
     /// The key of the object an Event is about, if that object is in the store. A deletion
     /// carries only the Event's identity, so the stored copy is consulted first.
-    pub fn subject_of_event(&self, event: &Value) -> Option<&ObjectKey> {
-        let key = ObjectKey::of(event)?;
+    pub fn subject_of_event(&self, event: &Node) -> Option<&ObjectKey> {
+        let key = ObjectKey::of_node(event)?;
         let event = self.objects.get(&key).unwrap_or(event);
         self.keys_by_uid.get(involved_uid(event, &key)?)
     }
@@ -167,12 +178,12 @@ impl Store {
 
 /// Whether a key names an Event (core/v1 or events.k8s.io/v1).
 pub fn is_event(key: &ObjectKey) -> bool {
-    key.kind == "Event" && (key.group.is_empty() || key.group == "events.k8s.io")
+    &*key.kind == "Event" && (key.group.is_empty() || &*key.group == "events.k8s.io")
 }
 
 /// The UID of the object an Event is about: `involvedObject` in core/v1, `regarding` in
 /// events.k8s.io/v1.
-fn involved_uid<'a>(object: &'a Value, key: &ObjectKey) -> Option<&'a str> {
+fn involved_uid<'a>(object: &'a Node, key: &ObjectKey) -> Option<&'a str> {
     if !is_event(key) {
         return None;
     }
@@ -181,19 +192,19 @@ fn involved_uid<'a>(object: &'a Value, key: &ObjectKey) -> Option<&'a str> {
         .filter(|uid| !uid.is_empty())
 }
 
-fn owner_uids(object: &Value) -> impl Iterator<Item = &str> {
+fn owner_uids(object: &Node) -> impl Iterator<Item = &str> {
     json::array_at(object, &["metadata", "ownerReferences"])
         .iter()
         .filter_map(|reference| json::str_at(reference, &["uid"]))
 }
 
-fn revision(object: &Value) -> Option<i64> {
+fn revision(object: &Node) -> Option<i64> {
     json::annotation(object, REVISION_ANNOTATION)?.parse().ok()
 }
 
 /// The ReplicaSet of a Deployment's current revision: the one whose revision annotation equals
 /// the Deployment's, else the highest revision among the Deployment's ReplicaSets.
-pub fn current_replica_set<'a>(store: &'a Store, deployment: &Value) -> Option<&'a Value> {
+pub fn current_replica_set<'a>(store: &'a Store, deployment: &Node) -> Option<&'a Node> {
     let owned = store.owned(deployment, "ReplicaSet");
     if let Some(wanted) = revision(deployment)
         && let Some(matching) = owned.iter().find(|rs| revision(rs) == Some(wanted))
@@ -206,7 +217,7 @@ pub fn current_replica_set<'a>(store: &'a Store, deployment: &Value) -> Option<&
 }
 
 /// Pods of a StatefulSet's update revision (all owned pods if the revision is not reported).
-pub fn current_statefulset_pods<'a>(store: &'a Store, statefulset: &Value) -> Vec<&'a Value> {
+pub fn current_statefulset_pods<'a>(store: &'a Store, statefulset: &Node) -> Vec<&'a Node> {
     let pods = store.owned(statefulset, "Pod");
     match json::str_at(statefulset, &["status", "updateRevision"]) {
         Some(update) => pods
@@ -219,9 +230,9 @@ pub fn current_statefulset_pods<'a>(store: &'a Store, statefulset: &Value) -> Ve
 
 /// Pods of a DaemonSet's current template generation: the generation the DaemonSet announces,
 /// else the newest generation found on its pods.
-pub fn current_daemonset_pods<'a>(store: &'a Store, daemonset: &Value) -> Vec<&'a Value> {
+pub fn current_daemonset_pods<'a>(store: &'a Store, daemonset: &Node) -> Vec<&'a Node> {
     let pods = store.owned(daemonset, "Pod");
-    let generation_of = |pod: &Value| -> Option<i64> {
+    let generation_of = |pod: &Node| -> Option<i64> {
         json::label(pod, TEMPLATE_GENERATION_LABEL).and_then(|g| g.parse().ok())
     };
     let wanted = json::annotation(daemonset, DAEMONSET_TEMPLATE_GENERATION)
@@ -248,7 +259,7 @@ mod tests {
     const DS: &str =
         include_str!("../../tests/fixtures/engine/daemonset-rollout-two-generations.yaml");
 
-    fn find<'a>(store: &'a Store, kind: &str, name: &str) -> &'a Value {
+    fn find<'a>(store: &'a Store, kind: &str, name: &str) -> &'a Node {
         store
             .objects
             .values()
@@ -256,7 +267,7 @@ mod tests {
             .unwrap_or_else(|| panic!("{kind} {name} not in fixture"))
     }
 
-    fn names(objects: &[&Value]) -> Vec<String> {
+    fn names(objects: &[&Node]) -> Vec<String> {
         let mut names: Vec<_> = objects.iter().map(|o| json::name(o).to_string()).collect();
         names.sort();
         names
@@ -294,7 +305,7 @@ mod tests {
     #[test]
     fn delete_of_an_older_incarnation_is_ignored() {
         let make = |uid: &str| {
-            serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            crate::engine::node::node!({"apiVersion": "v1", "kind": "ConfigMap",
                                "metadata": {"name": "cfg", "namespace": "shop", "uid": uid}})
         };
         let mut store = Store::new();

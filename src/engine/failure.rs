@@ -31,7 +31,9 @@ fn log_for(key: &ObjectKey, status: &ObjectStatus) -> Option<LogToShow> {
         .rev()
         .find(|l| l.kind == POD.kind)
         .map(|l| l.name.clone())
-        .or_else(|| (key.group == POD.group && key.kind == POD.kind).then(|| key.name.clone()))?;
+        .or_else(|| {
+            (&*key.group == POD.group && &*key.kind == POD.kind).then(|| key.name.to_string())
+        })?;
     let ran = container.restart_count > 0 || container.state != ContainerState::Waiting;
     ran.then(|| LogToShow {
         pod,

@@ -11,6 +11,8 @@ use cel::objects::{Key, Map};
 use cel::{Context, Env, ExecutionError, Program};
 use serde::Deserialize;
 use serde_json::Value;
+
+use super::node::Node;
 use serde_saphyr::Spanned;
 
 use super::model::{ObjectKey, ObjectStatus};
@@ -115,13 +117,22 @@ impl HealthRules {
     }
 
     /// The rule for this object: one naming its version wins over a `*` one.
-    pub fn find(&self, object: &Value, key: &ObjectKey) -> Option<&HealthRule> {
+    pub fn find(&self, object: &Node, key: &ObjectKey) -> Option<&HealthRule> {
+        self.find_version(object.get("apiVersion")?.as_str()?, key)
+    }
+
+    /// Whether a rule judges this object as it arrives from the API server.
+    pub fn judges(&self, object: &Value, key: &ObjectKey) -> bool {
+        let api_version = object.get("apiVersion").and_then(Value::as_str);
+        api_version.is_some_and(|v| self.find_version(v, key).is_some())
+    }
+
+    fn find_version(&self, api_version: &str, key: &ObjectKey) -> Option<&HealthRule> {
         if self.rules.is_empty() {
             return None;
         }
-        let api_version = object.get("apiVersion").and_then(Value::as_str)?;
         let version = api_version.rsplit('/').next().unwrap_or(api_version);
-        let of_kind = |r: &&HealthRule| r.group == key.group && r.kind == key.kind;
+        let of_kind = |r: &&HealthRule| *r.group == *key.group && *r.kind == *key.kind;
         let mut matching = self.rules.iter().filter(of_kind);
         let exact = matching
             .clone()
@@ -132,7 +143,7 @@ impl HealthRules {
     /// Judges `object` by its rule, if one matches: see [`HealthRule::judge`].
     pub fn judge(
         &self,
-        object: &Value,
+        object: &Node,
         key: &ObjectKey,
         generation_lag: Option<(i64, Option<i64>)>,
     ) -> Option<ObjectStatus> {
@@ -168,7 +179,7 @@ impl HealthRule {
     fn judge(
         &self,
         env: &Arc<Env>,
-        object: &Value,
+        object: &Node,
         generation_lag: Option<(i64, Option<i64>)>,
     ) -> ObjectStatus {
         let judged = |status: ObjectStatus| {
@@ -393,14 +404,14 @@ fn split_api_version(api_version: &str) -> Result<(String, Option<String>), Stri
 
 /// The object's top-level fields as variables, as Flux passes them; `metadata`, `spec` and
 /// `status` are empty maps when absent, so `has(status.phase)` is false rather than an error.
-fn variables<'a>(env: &Arc<Env>, object: &Value) -> Context<'a, 'a> {
+fn variables<'a>(env: &Arc<Env>, object: &Node) -> Context<'a, 'a> {
     let mut context = Context::with_env(Arc::clone(env));
     for field in ["metadata", "spec", "status"] {
         context.add_variable_from_value(field, empty_map());
     }
     if let Some(fields) = object.as_object() {
         for (name, value) in fields {
-            context.add_variable_from_value(name.as_str(), to_cel(value));
+            context.add_variable_from_value(name.to_string(), to_cel(value));
         }
     }
     context
@@ -414,22 +425,20 @@ fn empty_map() -> cel::Value {
 
 /// JSON to CEL. Integers are `int` (Kubernetes' int64), so `status.replicas == 3` compares
 /// like with like.
-fn to_cel(value: &Value) -> cel::Value {
+fn to_cel(value: &Node) -> cel::Value {
     match value {
-        Value::Null => cel::Value::Null,
-        Value::Bool(flag) => cel::Value::Bool(*flag),
-        Value::Number(number) => match (number.as_i64(), number.as_u64()) {
-            (Some(int), _) => cel::Value::Int(int),
-            (None, Some(uint)) => cel::Value::UInt(uint),
-            _ => cel::Value::Float(number.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(text) => cel::Value::String(Arc::new(text.clone())),
-        Value::Array(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
-        Value::Object(fields) => cel::Value::Map(Map {
+        Node::Null => cel::Value::Null,
+        Node::Bool(flag) => cel::Value::Bool(*flag),
+        Node::Int(int) => cel::Value::Int(*int),
+        Node::UInt(uint) => cel::Value::UInt(*uint),
+        Node::Float(float) => cel::Value::Float(*float),
+        Node::String(text) => cel::Value::String(Arc::new(text.to_string())),
+        Node::Array(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
+        Node::Object(fields) => cel::Value::Map(Map {
             map: Arc::new(
                 fields
                     .iter()
-                    .map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v)))
+                    .map(|(k, v)| (Key::String(Arc::new(k.to_string())), to_cel(v)))
                     .collect(),
             ),
         }),

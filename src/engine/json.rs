@@ -1,68 +1,65 @@
 //! Lenient readers for object snapshots: every field optional, numbers accepted as integers or
 //! numeric strings, conditions looked up by type. Rules never index JSON directly.
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 /// The value at a path of object keys, if every step exists.
-pub fn at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
+pub fn at<'a>(value: &'a Node, path: &[&str]) -> Option<&'a Node> {
     path.iter()
         .try_fold(value, |current, step| current.get(step))
 }
 
-pub fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
-    at(value, path).and_then(Value::as_str)
+pub fn str_at<'a>(value: &'a Node, path: &[&str]) -> Option<&'a str> {
+    at(value, path).and_then(Node::as_str)
 }
 
 /// An integer at a path; numeric strings count too (some controllers store them that way).
-pub fn int_at(value: &Value, path: &[&str]) -> Option<i64> {
+pub fn int_at(value: &Node, path: &[&str]) -> Option<i64> {
     as_int(at(value, path)?)
 }
 
-pub fn as_int(value: &Value) -> Option<i64> {
+pub fn as_int(value: &Node) -> Option<i64> {
     match value {
-        Value::Number(number) => number
-            .as_i64()
-            .or_else(|| number.as_f64().map(|f| f as i64)),
-        Value::String(text) => text.trim().parse().ok(),
+        Node::Int(int) => Some(*int),
+        Node::UInt(_) | Node::Float(_) => value.as_f64().map(|f| f as i64),
+        Node::String(text) => text.trim().parse().ok(),
         _ => None,
     }
 }
 
-pub fn bool_at(value: &Value, path: &[&str]) -> Option<bool> {
+pub fn bool_at(value: &Node, path: &[&str]) -> Option<bool> {
     match at(value, path)? {
-        Value::Bool(flag) => Some(*flag),
-        Value::String(text) => text.parse().ok(),
+        Node::Bool(flag) => Some(*flag),
+        Node::String(text) => text.parse().ok(),
         _ => None,
     }
 }
 
-pub fn array_at<'a>(value: &'a Value, path: &[&str]) -> &'a [Value] {
-    at(value, path)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
+pub fn array_at<'a>(value: &'a Node, path: &[&str]) -> &'a [Node] {
+    at(value, path).and_then(Node::as_array).unwrap_or_default()
 }
 
-pub fn name(object: &Value) -> &str {
+pub fn name(object: &Node) -> &str {
     str_at(object, &["metadata", "name"]).unwrap_or("")
 }
 
-pub fn uid(object: &Value) -> Option<&str> {
+pub fn uid(object: &Node) -> Option<&str> {
     str_at(object, &["metadata", "uid"])
 }
 
-pub fn kind(object: &Value) -> &str {
+pub fn kind(object: &Node) -> &str {
     str_at(object, &["kind"]).unwrap_or("")
 }
 
-pub fn annotation<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
+pub fn annotation<'a>(object: &'a Node, key: &str) -> Option<&'a str> {
     str_at(object, &["metadata", "annotations", key])
 }
 
-pub fn label<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
+pub fn label<'a>(object: &'a Node, key: &str) -> Option<&'a str> {
     str_at(object, &["metadata", "labels", key])
 }
 
-pub fn is_terminating(object: &Value) -> bool {
+pub fn is_terminating(object: &Node) -> bool {
     at(object, &["metadata", "deletionTimestamp"]).is_some_and(|stamp| !stamp.is_null())
 }
 
@@ -103,14 +100,14 @@ impl Condition<'_> {
 }
 
 /// The condition of a type in `status.conditions`.
-pub fn condition<'a>(object: &'a Value, kind: &str) -> Option<Condition<'a>> {
+pub fn condition<'a>(object: &'a Node, kind: &str) -> Option<Condition<'a>> {
     condition_in(array_at(object, &["status", "conditions"]), kind)
 }
 
-pub fn condition_in<'a>(conditions: &'a [Value], kind: &str) -> Option<Condition<'a>> {
+pub fn condition_in<'a>(conditions: &'a [Node], kind: &str) -> Option<Condition<'a>> {
     let found = conditions
         .iter()
-        .find(|c| c.get("type").and_then(Value::as_str) == Some(kind))?;
+        .find(|c| c.get("type").and_then(Node::as_str) == Some(kind))?;
     Some(Condition {
         status: str_at(found, &["status"]).unwrap_or("Unknown"),
         reason: str_at(found, &["reason"]),
@@ -122,11 +119,11 @@ pub fn condition_in<'a>(conditions: &'a [Value], kind: &str) -> Option<Condition
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::engine::node::node;
 
     #[test]
     fn numbers_may_be_strings() {
-        let object = json!({"status": {"observedGeneration": "3", "replicas": 2, "bad": "x"}});
+        let object = node!({"status": {"observedGeneration": "3", "replicas": 2, "bad": "x"}});
         assert_eq!(int_at(&object, &["status", "observedGeneration"]), Some(3));
         assert_eq!(int_at(&object, &["status", "replicas"]), Some(2));
         assert_eq!(int_at(&object, &["status", "bad"]), None);
@@ -135,7 +132,7 @@ mod tests {
 
     #[test]
     fn conditions_are_found_by_type() {
-        let object = json!({"status": {"conditions": [
+        let object = node!({"status": {"conditions": [
             {"type": "Available", "status": "True"},
             {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
              "message": "ReplicaSet \"web-1\" has timed out progressing."}]}});
@@ -152,10 +149,10 @@ mod tests {
     #[test]
     fn null_deletion_timestamp_is_not_terminating() {
         assert!(!is_terminating(
-            &json!({"metadata": {"deletionTimestamp": null}})
+            &node!({"metadata": {"deletionTimestamp": null}})
         ));
         assert!(is_terminating(
-            &json!({"metadata": {"deletionTimestamp": "2024-05-01T10:00:00Z"}})
+            &node!({"metadata": {"deletionTimestamp": "2024-05-01T10:00:00Z"}})
         ));
     }
 }

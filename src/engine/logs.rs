@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use super::children::{self, Store};
 use super::json;
@@ -64,7 +64,7 @@ pub struct LogLine {
 /// The pods to follow under `roots` (the tracked objects), each once: pods of the current
 /// revision that are not Ready, or that the pod rule judges in Error (a crash loop stays an
 /// Error through the brief ready spells between crashes). Terminating pods are left out.
-pub fn pods_to_follow(roots: &[&Value], ctx: &Context) -> Vec<PodToFollow> {
+pub fn pods_to_follow(roots: &[&Node], ctx: &Context) -> Vec<PodToFollow> {
     let mut seen = HashSet::new();
     let mut found = Vec::new();
     for root in roots {
@@ -84,7 +84,7 @@ pub fn pods_to_follow(roots: &[&Value], ctx: &Context) -> Vec<PodToFollow> {
 }
 
 /// The pods of an object's current revision (the object itself for a Pod).
-fn current_pods<'a>(object: &'a Value, store: &'a Store) -> Vec<&'a Value> {
+fn current_pods<'a>(object: &'a Node, store: &'a Store) -> Vec<&'a Node> {
     let api_version = json::str_at(object, &["apiVersion"]).unwrap_or("");
     let group = super::model::group_of(api_version);
     match (group, json::kind(object)) {
@@ -106,18 +106,18 @@ fn current_pods<'a>(object: &'a Value, store: &'a Store) -> Vec<&'a Value> {
     }
 }
 
-fn is_finished(job: &Value) -> bool {
+fn is_finished(job: &Node) -> bool {
     ["Complete", "Failed"]
         .iter()
         .any(|kind| json::condition(job, kind).is_some_and(|c| c.is_true()))
 }
 
-fn wants_following(pod: &Value, ctx: &Context) -> bool {
+fn wants_following(pod: &Node, ctx: &Context) -> bool {
     let ready = json::condition(pod, "Ready").is_some_and(|c| c.is_true());
     !ready || assess_pod(pod, ctx).status == Status::Error
 }
 
-fn describe(pod: &Value, uid: &str) -> PodToFollow {
+fn describe(pod: &Node, uid: &str) -> PodToFollow {
     let statuses = json::array_at(pod, &["status", "initContainerStatuses"])
         .iter()
         .chain(json::array_at(pod, &["status", "containerStatuses"]));
@@ -131,7 +131,7 @@ fn describe(pod: &Value, uid: &str) -> PodToFollow {
     }
 }
 
-fn container(status: &Value) -> ContainerToFollow {
+fn container(status: &Node) -> ContainerToFollow {
     let state = if json::at(status, &["state", "running"]).is_some() {
         ContainerState::Running
     } else if json::at(status, &["state", "terminated"]).is_some() {
@@ -158,6 +158,7 @@ mod tests {
     use super::*;
     use crate::engine::testing::{fixture, fixture_key, load};
     use crate::engine::{Change, Config, Moment, Tracker};
+    use serde_json::Value;
 
     fn tracker() -> Tracker {
         Tracker::new(Config {

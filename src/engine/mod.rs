@@ -45,6 +45,7 @@ pub mod json;
 pub mod kinds;
 pub mod logs;
 pub mod model;
+pub mod node;
 pub mod reduce;
 pub mod relevance;
 pub mod rules;

@@ -2,10 +2,13 @@
 //! Plain data only; everything the renderers show is built from these types.
 
 use std::fmt;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
+
+use super::node::Node;
 
 /// A point in time, measured from the start of the run. The engine never reads a clock: callers
 /// pass moments in, and tests use any values they like.
@@ -39,19 +42,25 @@ impl fmt::Display for Moment {
 /// The version is left out on purpose: beta and GA versions of a kind are the same object.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ObjectKey {
-    pub group: String,
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: String,
+    pub group: Arc<str>,
+    pub kind: Arc<str>,
+    pub namespace: Option<Arc<str>>,
+    pub name: Arc<str>,
 }
+
+/// The core group's name, shared by the keys of every Pod and Event.
+static CORE_GROUP: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(""));
 
 impl ObjectKey {
     pub fn new(group: &str, kind: &str, namespace: Option<&str>, name: &str) -> ObjectKey {
         ObjectKey {
-            group: group.to_string(),
-            kind: kind.to_string(),
-            namespace: namespace.map(str::to_string),
-            name: name.to_string(),
+            group: match group {
+                "" => Arc::clone(&CORE_GROUP),
+                group => Arc::from(group),
+            },
+            kind: Arc::from(kind),
+            namespace: namespace.map(Arc::from),
+            name: Arc::from(name),
         }
     }
 
@@ -70,6 +79,27 @@ impl ObjectKey {
             .and_then(Value::as_str)
             .filter(|ns| !ns.is_empty());
         Some(ObjectKey::new(group_of(api_version), kind, namespace, name))
+    }
+
+    /// [`ObjectKey::of`] for a stored snapshot; the key shares the snapshot's strings.
+    pub fn of_node(object: &Node) -> Option<ObjectKey> {
+        let api_version = object.field("apiVersion").as_str().unwrap_or("");
+        let kind = object.get("kind")?.as_text()?;
+        let metadata = object.get("metadata")?;
+        let name = metadata.get("name")?.as_text()?;
+        let namespace = metadata
+            .field("namespace")
+            .as_text()
+            .filter(|ns| !ns.is_empty());
+        Some(ObjectKey {
+            group: match group_of(api_version) {
+                "" => Arc::clone(&CORE_GROUP),
+                group => Arc::from(group),
+            },
+            kind: Arc::clone(kind),
+            namespace: namespace.cloned(),
+            name: Arc::clone(name),
+        })
     }
 }
 
@@ -229,7 +259,8 @@ pub struct ObjectStatus {
     pub detail: Option<Detail>,
     /// A caveat that does not change the status (e.g. "OnDelete: 2 pods on the old revision").
     pub note: Option<String>,
-    pub children: Option<ChildSummary>,
+    /// Boxed: most objects (pods) have no children, and every tracked object holds a status.
+    pub children: Option<Box<ChildSummary>>,
     /// What judged the object when it is not the kind's own built-in rule: a user's health
     /// rule, a rule of the operator pack, or only its existence (nothing to judge).
     pub judged_by: Option<String>,
@@ -279,7 +310,7 @@ impl ObjectStatus {
 
     #[must_use]
     pub fn with_children(mut self, children: ChildSummary) -> ObjectStatus {
-        self.children = Some(children);
+        self.children = Some(Box::new(children));
         self
     }
 }
@@ -366,6 +397,6 @@ mod tests {
         );
         let core = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}});
         let key = ObjectKey::of(&core).unwrap();
-        assert_eq!((key.group.as_str(), key.namespace), ("", None));
+        assert_eq!((&*key.group, key.namespace), ("", None));
     }
 }

@@ -22,7 +22,7 @@ const METADATA: &[&str] = &[
 
 /// The reduced copy of a Pod, ReplicaSet, Job or Event; other objects as they are.
 pub fn child(object: Value, key: &ObjectKey) -> Value {
-    match (key.group.as_str(), key.kind.as_str()) {
+    match (&*key.group, &*key.kind) {
         ("", "Pod") => pod(object),
         ("apps" | "extensions", "ReplicaSet") | ("batch", "Job") => without_template(object),
         _ if children::is_event(key) => event(object),
@@ -64,6 +64,9 @@ fn pod(mut object: Value) -> Value {
             for volume in volumes.iter_mut().filter_map(Value::as_object_mut) {
                 keep_only(volume, &["name", "persistentVolumeClaim"]);
             }
+            if volumes.is_empty() {
+                spec.remove("volumes");
+            }
         }
     }
     if let Some(status) = fields.get_mut("status").and_then(Value::as_object_mut) {
@@ -76,16 +79,30 @@ fn pod(mut object: Value) -> Value {
                 "conditions",
                 "initContainerStatuses",
                 "containerStatuses",
-                "startTime",
             ],
         );
         for condition in array_mut(status, "conditions") {
-            condition.remove("lastProbeTime");
+            keep_only(condition, &["type", "status", "reason", "message"]);
         }
         for statuses in ["initContainerStatuses", "containerStatuses"] {
             for container in array_mut(status, statuses) {
-                for unread in ["image", "imageID", "containerID"] {
-                    container.remove(unread);
+                keep_only(
+                    container,
+                    &["name", "ready", "restartCount", "state", "lastState"],
+                );
+                // Which state a container is in, its reason, message and exit code are read;
+                // when it entered it is not.
+                for state in ["state", "lastState"] {
+                    let Some(Value::Object(state)) = container.get_mut(state) else {
+                        continue;
+                    };
+                    for (_, detail) in state.iter_mut() {
+                        if let Value::Object(detail) = detail {
+                            for unread in ["startedAt", "finishedAt", "containerID"] {
+                                detail.remove(unread);
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -160,11 +177,16 @@ mod tests {
                                  {"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
                      "tolerations": [{"operator": "Exists"}], "dnsPolicy": "ClusterFirst"},
             "status": {"phase": "Running", "podIP": "10.0.0.1", "qosClass": "BestEffort",
-                       "conditions": [{"type": "Ready", "status": "True", "lastProbeTime": null}],
+                       "startTime": "2024-05-01T10:00:00Z",
+                       "conditions": [{"type": "Ready", "status": "True", "lastProbeTime": null,
+                                       "lastTransitionTime": "2024-05-01T10:00:02Z"}],
                        "containerStatuses": [{"name": "app", "ready": true, "restartCount": 0,
                                               "image": "busybox", "imageID": "sha256:x",
-                                              "containerID": "containerd://y",
-                                              "state": {"running": {"startedAt": "t"}}}]}})
+                                              "containerID": "containerd://y", "started": true,
+                                              "state": {"running": {"startedAt": "t"}},
+                                              "lastState": {"terminated": {"exitCode": 1,
+                                                  "reason": "Error", "startedAt": "t",
+                                                  "finishedAt": "t", "containerID": "y"}}}]}})
     }
 
     #[test]
@@ -186,7 +208,9 @@ mod tests {
                 "status": {"phase": "Running",
                            "conditions": [{"type": "Ready", "status": "True"}],
                            "containerStatuses": [{"name": "app", "ready": true, "restartCount": 0,
-                                                  "state": {"running": {"startedAt": "t"}}}]}})
+                                                  "state": {"running": {}},
+                                                  "lastState": {"terminated": {"exitCode": 1,
+                                                      "reason": "Error"}}}]}})
         );
     }
 

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use super::children::{self, Store};
 use super::json;
@@ -44,7 +44,7 @@ pub struct Awaited {
 
 #[derive(Debug, Clone)]
 struct Waiting {
-    object: Value,
+    object: Node,
     owner: Awaited,
     since: Moment,
 }
@@ -99,7 +99,7 @@ impl Relevance {
     /// Judges an arrival against what is kept (`store`) and tracked.
     pub fn classify(
         &mut self,
-        object: &Value,
+        object: &Node,
         key: &ObjectKey,
         is_tracked: impl Fn(&ObjectKey) -> bool,
         store: &Store,
@@ -145,7 +145,7 @@ impl Relevance {
     }
 
     /// Holds an object until its owner arrives (see [`Relevance::release`]) or is given up.
-    pub fn wait(&mut self, object: Value, owner: Awaited, now: Moment) {
+    pub fn wait(&mut self, object: Node, owner: Awaited, now: Moment) {
         let Some(uid) = json::uid(&object).map(str::to_string) else {
             return;
         };
@@ -163,7 +163,7 @@ impl Relevance {
     /// Remembers a stranger; returns the objects that waited for it, to be judged again (they
     /// are strangers too, unless something else of theirs is kept). An Event owns nothing and
     /// nothing is about it, so it is not remembered.
-    pub fn stranger(&mut self, uid: &str, key: &ObjectKey) -> Vec<Value> {
+    pub fn stranger(&mut self, uid: &str, key: &ObjectKey) -> Vec<Node> {
         if !children::is_event(key) {
             self.strangers.insert(uid.to_string());
         }
@@ -171,7 +171,7 @@ impl Relevance {
     }
 
     /// The objects that waited for this UID, to be judged again now that it arrived.
-    pub fn release(&mut self, uid: &str) -> Vec<Value> {
+    pub fn release(&mut self, uid: &str) -> Vec<Node> {
         let released = self.waiting.remove(uid).unwrap_or_default();
         released
             .into_iter()
@@ -185,12 +185,12 @@ impl Relevance {
     }
 
     /// Takes out the waiting object with this key, if any (it is about to be tracked).
-    pub fn take_waiting(&mut self, key: &ObjectKey) -> Option<Value> {
+    pub fn take_waiting(&mut self, key: &ObjectKey) -> Option<Node> {
         let uid = self
             .waiting
             .values()
             .flatten()
-            .find(|w| ObjectKey::of(&w.object).as_ref() == Some(key))
+            .find(|w| ObjectKey::of_node(&w.object).as_ref() == Some(key))
             .and_then(|w| json::uid(&w.object))?
             .to_string();
         let owner = self.waits_for.remove(&uid)?;
@@ -206,7 +206,7 @@ impl Relevance {
     }
 
     /// An object is gone: forget it whatever it was.
-    pub fn forget(&mut self, object: &Value) {
+    pub fn forget(&mut self, object: &Node) {
         if let Some(uid) = json::uid(object) {
             self.strangers.remove(uid);
             self.stop_waiting(uid);
@@ -215,7 +215,7 @@ impl Relevance {
 
     /// Gives up on owners that did not arrive in time: their waiting objects are returned to be
     /// judged again, and the owners are strangers from now on.
-    pub fn expire(&mut self, now: Moment) -> Vec<Value> {
+    pub fn expire(&mut self, now: Moment) -> Vec<Node> {
         let overdue: Vec<String> = self
             .waiting
             .iter()
@@ -288,7 +288,7 @@ fn scopes_of(owner: &Awaited) -> [Scope; 2] {
 
 /// The objects named in ownerReferences (in the object's namespace: owners are in the same
 /// namespace or cluster-scoped, and the table of kinds tells which).
-fn owners(object: &Value, namespace: Option<&str>) -> Vec<Awaited> {
+fn owners(object: &Node, namespace: Option<&str>) -> Vec<Awaited> {
     json::array_at(object, &["metadata", "ownerReferences"])
         .iter()
         .filter_map(|reference| reference_to(reference, namespace))
@@ -296,7 +296,7 @@ fn owners(object: &Value, namespace: Option<&str>) -> Vec<Awaited> {
 }
 
 /// The object an Event is about (`involvedObject` in core/v1, `regarding` in events.k8s.io).
-fn subject(event: &Value, namespace: Option<&str>) -> Option<Awaited> {
+fn subject(event: &Node, namespace: Option<&str>) -> Option<Awaited> {
     let about = json::at(event, &["involvedObject"]).or_else(|| json::at(event, &["regarding"]))?;
     let namespace = json::str_at(about, &["namespace"])
         .filter(|ns| !ns.is_empty())
@@ -304,7 +304,7 @@ fn subject(event: &Value, namespace: Option<&str>) -> Option<Awaited> {
     reference_to(about, namespace)
 }
 
-fn reference_to(reference: &Value, namespace: Option<&str>) -> Option<Awaited> {
+fn reference_to(reference: &Node, namespace: Option<&str>) -> Option<Awaited> {
     let uid = json::str_at(reference, &["uid"]).filter(|uid| !uid.is_empty())?;
     let group = group_of(json::str_at(reference, &["apiVersion"]).unwrap_or(""));
     let kind = json::str_at(reference, &["kind"]).unwrap_or("");

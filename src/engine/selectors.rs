@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::json;
 use super::model::ObjectKey;
 
 /// Keys tried first, in this order: the recommended labels, then the common `app`.
@@ -60,7 +59,8 @@ enum Guarantee {
 
 fn guaranteed_labels(object: &Value, key: &ObjectKey, child: (&str, &str)) -> Guarantee {
     let labels_at = |path: &[&str]| -> BTreeMap<String, String> {
-        json::at(object, path)
+        path.iter()
+            .try_fold(object, |value, step| value.get(step))
             .and_then(Value::as_object)
             .map(|labels| {
                 labels
@@ -70,13 +70,13 @@ fn guaranteed_labels(object: &Value, key: &ObjectKey, child: (&str, &str)) -> Gu
             })
             .unwrap_or_default()
     };
-    if (key.group.as_str(), key.kind.as_str()) == child {
+    if (&*key.group, &*key.kind) == child {
         return Guarantee::Labels(labels_at(&["metadata", "labels"]));
     }
     // A controller's pods (and a Deployment's ReplicaSets, which carry its pod template's
     // labels) must match its selector; a Job's pods carry its template's labels.
     let selector = || Guarantee::Labels(labels_at(&["spec", "selector", "matchLabels"]));
-    match (key.group.as_str(), key.kind.as_str(), child) {
+    match (&*key.group, &*key.kind, child) {
         (
             "apps" | "extensions",
             "Deployment",

@@ -9,6 +9,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::engine::node::Node;
+
 use super::children::{self, Store};
 use super::health::HealthRules;
 use super::json;
@@ -202,8 +204,23 @@ impl Tracker {
         // A deadline that passed before this change is judged on the state it found.
         self.decide(now);
         match change {
-            Change::Added(object) | Change::Modified(object) => self.arrive(vec![object], now),
+            Change::Added(object) | Change::Modified(object) => {
+                let Some(key) = ObjectKey::of(&object) else {
+                    return;
+                };
+                // A user's rule may read any field of the objects it judges.
+                let judged_by_user =
+                    self.index.contains_key(&key) && self.config.health_rules.judges(&object, &key);
+                let object = if judged_by_user {
+                    object
+                } else {
+                    reduce::child(object, &key)
+                };
+                let object = self.store.compact(object);
+                self.arrive(vec![object], now);
+            }
             Change::Deleted(object) => {
+                let object = self.store.compact(object);
                 self.relevance.forget(&object);
                 self.apply(object, true, now);
             }
@@ -211,9 +228,9 @@ impl Tracker {
     }
 
     /// Judges arrivals (and the objects they release) one by one.
-    fn arrive(&mut self, mut queue: Vec<Value>, now: Moment) {
+    fn arrive(&mut self, mut queue: Vec<Node>, now: Moment) {
         while let Some(object) = queue.pop() {
-            let Some(key) = ObjectKey::of(&object) else {
+            let Some(key) = ObjectKey::of_node(&object) else {
                 continue;
             };
             let index = &self.index;
@@ -223,14 +240,6 @@ impl Tracker {
             let uid = json::uid(&object).map(str::to_string);
             match belonging {
                 Belonging::Kept => {
-                    // A user's rule may read any field of the objects it judges.
-                    let judged_by_user = self.index.contains_key(&key)
-                        && self.config.health_rules.find(&object, &key).is_some();
-                    let object = if judged_by_user {
-                        object
-                    } else {
-                        reduce::child(object, &key)
-                    };
                     self.apply(object, false, now);
                     if let Some(uid) = uid {
                         queue.extend(self.relevance.release(&uid));
@@ -246,7 +255,6 @@ impl Tracker {
                     }
                 }
                 Belonging::AwaitingOwner(owner) => {
-                    let object = reduce::child(object, &key);
                     self.relevance.wait(object, owner, now);
                 }
             }
@@ -254,8 +262,8 @@ impl Tracker {
     }
 
     /// Stores (or removes) one kept object and re-judges what it affects.
-    fn apply(&mut self, object: Value, deleted: bool, now: Moment) {
-        let Some(key) = ObjectKey::of(&object) else {
+    fn apply(&mut self, object: Node, deleted: bool, now: Moment) {
+        let Some(key) = ObjectKey::of_node(&object) else {
             return;
         };
         // A deletion carries only the object's identity: its owners are in the stored copy.
@@ -284,7 +292,7 @@ impl Tracker {
                 tracked.deleted = tracked.seen;
             }
         } else {
-            if key.group.is_empty() && key.kind == "Pod" {
+            if key.group.is_empty() && &*key.kind == "Pod" {
                 self.pods.observe(&object, now);
             }
             self.store.upsert(object);
@@ -477,7 +485,7 @@ impl Tracker {
     /// The objects whose Warning events explain a tracked object, as (kind, name) in its
     /// namespace: the object, everything it owns (recursively), and the claims its pods mount.
     pub fn related_objects(&self, key: &ObjectKey) -> Vec<(String, String)> {
-        let mut related = vec![(key.kind.clone(), key.name.clone())];
+        let mut related = vec![(key.kind.to_string(), key.name.to_string())];
         let Some(object) = self.store.get(key) else {
             return related;
         };
@@ -511,7 +519,7 @@ impl Tracker {
     /// The pods whose logs `--logs` follows now: see [`logs::pods_to_follow`].
     pub fn pods_to_follow(&self) -> Vec<PodToFollow> {
         let ctx = Context::new(&self.store, &self.pods, &self.lasting_warnings);
-        let roots: Vec<&Value> = self
+        let roots: Vec<&Node> = self
             .tracked
             .iter()
             .filter_map(|t| self.store.get(&t.key))
@@ -531,7 +539,7 @@ impl Tracker {
 
     /// Tracked objects whose subtree contains this object: walk up ownerReferences (from the
     /// object an Event is about, for an Event).
-    fn affected(&self, object: &Value, key: &ObjectKey) -> Vec<usize> {
+    fn affected(&self, object: &Node, key: &ObjectKey) -> Vec<usize> {
         // What a rule consults without owning it (a StorageClass, for pending claims) may
         // change any object's status.
         if kinds::is_consulted(&key.group, &key.kind) {
@@ -623,7 +631,7 @@ impl Tracker {
                 status.status = Status::TimedOut;
             }
             let tracked = &mut self.tracked[position];
-            let is_job = tracked.key.kind == "Job" && tracked.key.group == "batch";
+            let is_job = &*tracked.key.kind == "Job" && &*tracked.key.group == "batch";
             if is_job && status.status == Status::Success && status.detail.is_none() {
                 tracked.finished_job = true;
             }

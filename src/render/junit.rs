@@ -102,7 +102,7 @@ pub(super) fn case_name(key: &ObjectKey) -> String {
 /// `Deployment.apps`
 pub(super) fn classname(key: &ObjectKey) -> String {
     if key.group.is_empty() {
-        key.kind.clone()
+        key.kind.to_string()
     } else {
         format!("{}.{}", key.kind, key.group)
     }

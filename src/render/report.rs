@@ -146,10 +146,10 @@ pub fn build(
                     log: f.log.clone(),
                 });
             ObjectReport {
-                api_group: object.key.group.clone(),
-                kind: object.key.kind.clone(),
-                namespace: object.key.namespace.clone(),
-                name: object.key.name.clone(),
+                api_group: object.key.group.to_string(),
+                kind: object.key.kind.to_string(),
+                namespace: object.key.namespace.as_deref().map(str::to_string),
+                name: object.key.name.to_string(),
                 status: object.status.status,
                 message: message_of(object),
                 judged_by: object.status.judged_by.clone(),

@@ -45,7 +45,7 @@ pub fn status_table(objects: &[TrackedObject], theme: &Theme, options: TableOpti
     for object in objects {
         let mut row = vec![super::object_name(&object.key)];
         if show_namespace {
-            row.push(object.key.namespace.clone().unwrap_or_else(|| "-".into()));
+            row.push(object.key.namespace.as_deref().unwrap_or("-").to_string());
         }
         let status_text = match (options.spinner, object.status.status) {
             (Some(frame), Status::InProgress) => format!("{frame} {}", object.status.status),

@@ -1,12 +1,12 @@
 //! Kinds the API server itself brings to life: Namespace, CustomResourceDefinition and
 //! APIService.
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use crate::engine::json::{self, Condition};
 use crate::engine::model::ObjectStatus;
 
-pub fn namespace(object: &Value) -> ObjectStatus {
+pub fn namespace(object: &Node) -> ObjectStatus {
     match json::str_at(object, &["status", "phase"]) {
         Some("Active") => ObjectStatus::success("Active"),
         Some("Terminating") => {
@@ -16,7 +16,7 @@ pub fn namespace(object: &Value) -> ObjectStatus {
     }
 }
 
-pub fn custom_resource_definition(object: &Value) -> ObjectStatus {
+pub fn custom_resource_definition(object: &Node) -> ObjectStatus {
     if let Some(names) = json::condition(object, "NamesAccepted").filter(Condition::is_false) {
         return ObjectStatus::error(format!("Names not accepted: {}", names.describe()));
     }
@@ -30,7 +30,7 @@ pub fn custom_resource_definition(object: &Value) -> ObjectStatus {
     }
 }
 
-pub fn api_service(object: &Value) -> ObjectStatus {
+pub fn api_service(object: &Node) -> ObjectStatus {
     match json::condition(object, "Available") {
         Some(available) if available.is_true() => ObjectStatus::success("Available"),
         Some(available) => ObjectStatus::in_progress(format!(

@@ -2,7 +2,7 @@
 //! FailureTarget; its pods fail it only when they cannot start, since failed attempts are what
 //! backoffLimit is for. A CronJob is done once it exists.
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use super::context::Context;
 use super::pod::PodCause;
@@ -16,7 +16,7 @@ fn job_pod_failure(cause: PodCause) -> bool {
     matches!(cause, PodCause::ContainerStart | PodCause::PodSetup)
 }
 
-pub fn job(object: &Value, ctx: &Context) -> ObjectStatus {
+pub fn job(object: &Node, ctx: &Context) -> ObjectStatus {
     if !ctx.wait_for_jobs {
         return ObjectStatus::success("Created (not waiting for Jobs to complete)");
     }
@@ -56,12 +56,12 @@ pub fn job(object: &Value, ctx: &Context) -> ObjectStatus {
     .with_children(summary)
 }
 
-fn pod_summary(object: &Value, ctx: &Context) -> ChildSummary {
+fn pod_summary(object: &Node, ctx: &Context) -> ChildSummary {
     PodsView::new(ctx.store.owned(object, "Pod"), ctx).summary(Vec::new(), job_pod_failure)
 }
 
 /// "succeeded 1/3, active 2 (ready 1), failed 0/6" plus indexes for Indexed Jobs.
-fn counts(object: &Value) -> String {
+fn counts(object: &Node) -> String {
     let status = |field| json::int_at(object, &["status", field]).unwrap_or(0);
     let mut text = match json::int_at(object, &["spec", "completions"]) {
         Some(completions) => format!("succeeded {}/{completions}", status("succeeded")),
@@ -90,7 +90,7 @@ fn counts(object: &Value) -> String {
     text
 }
 
-pub fn cron_job(object: &Value, ctx: &Context) -> ObjectStatus {
+pub fn cron_job(object: &Node, ctx: &Context) -> ObjectStatus {
     let schedule = json::str_at(object, &["spec", "schedule"]).unwrap_or("");
     let mut status = ObjectStatus::success(format!("Scheduled \"{schedule}\""));
     if json::bool_at(object, &["spec", "suspend"]) == Some(true) {

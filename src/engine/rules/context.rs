@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use super::pod_history::PodHistory;
 use crate::engine::children::Store;
@@ -45,7 +45,7 @@ impl<'a> Context<'a> {
 
     /// The generation the controller must have observed: the applied one, or a newer one if
     /// the object changed again since.
-    pub(super) fn wanted_generation(&self, object: &Value) -> Option<i64> {
+    pub(super) fn wanted_generation(&self, object: &Node) -> Option<i64> {
         let current = json::int_at(object, &["metadata", "generation"]);
         match (self.expected_generation, current) {
             (Some(applied), Some(current)) => Some(applied.max(current)),
@@ -56,11 +56,7 @@ impl<'a> Context<'a> {
     /// `Some((wanted, observed))` when `status.observedGeneration` lags the wanted generation.
     /// With `strict`, a missing observedGeneration counts as lagging (controllers that always
     /// report it have simply not seen the object yet).
-    pub(super) fn generation_lag(
-        &self,
-        object: &Value,
-        strict: bool,
-    ) -> Option<(i64, Option<i64>)> {
+    pub(super) fn generation_lag(&self, object: &Node, strict: bool) -> Option<(i64, Option<i64>)> {
         let wanted = self.wanted_generation(object)?;
         let observed = json::int_at(object, &["status", "observedGeneration"]);
         match observed {
@@ -84,10 +80,10 @@ mod tests {
             expected_generation: Some(5),
             ..Context::new(&store, &pods, &warnings)
         };
-        let object = serde_json::json!({"metadata": {"generation": 4},
+        let object = crate::engine::node::node!({"metadata": {"generation": 4},
                                         "status": {"observedGeneration": 4}});
         assert_eq!(ctx.generation_lag(&object, true), Some((5, Some(4))));
-        let caught_up = serde_json::json!({"metadata": {"generation": 5},
+        let caught_up = crate::engine::node::node!({"metadata": {"generation": 5},
                                            "status": {"observedGeneration": 5}});
         assert_eq!(ctx.generation_lag(&caught_up, true), None);
     }
@@ -98,7 +94,7 @@ mod tests {
         let pods = PodHistory::default();
         let warnings = HashSet::new();
         let ctx = Context::new(&store, &pods, &warnings);
-        let object = serde_json::json!({"metadata": {"generation": 2}, "status": {}});
+        let object = crate::engine::node::node!({"metadata": {"generation": 2}, "status": {}});
         assert_eq!(ctx.generation_lag(&object, true), Some((2, None)));
         assert_eq!(ctx.generation_lag(&object, false), None);
     }

@@ -2,7 +2,7 @@
 //! conditions of the current generation, failure words in a phase or state, else done once
 //! created (said honestly when there was nothing to judge).
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use super::context::Context;
 use crate::engine::json::{self, Condition};
@@ -17,7 +17,7 @@ fn is_failure_word(word: &str) -> bool {
 }
 
 /// Generic custom resources: status-rules.md §3.17 steps 2–6, after [`stale_status`].
-pub fn custom_resource(object: &Value, ctx: &Context) -> ObjectStatus {
+pub fn custom_resource(object: &Node, ctx: &Context) -> ObjectStatus {
     if let Some(stale) = stale_status(object, ctx) {
         return stale;
     }
@@ -70,7 +70,7 @@ fn existence() -> ObjectStatus {
 /// Stale status is not success: In progress while `status.observedGeneration` or the
 /// `observedGeneration` of any condition (numbers or numeric strings) is older than the
 /// generation the apply returned, whatever rule judges the object.
-pub(super) fn stale_status(object: &Value, ctx: &Context) -> Option<ObjectStatus> {
+pub(super) fn stale_status(object: &Node, ctx: &Context) -> Option<ObjectStatus> {
     if let Some((wanted, Some(observed))) = ctx.generation_lag(object, false) {
         return Some(ObjectStatus::in_progress(format!(
             "Waiting for the controller to observe generation {wanted} (observed {observed})"
@@ -87,7 +87,7 @@ pub(super) fn stale_status(object: &Value, ctx: &Context) -> Option<ObjectStatus
 
 /// The first condition stamped with a generation older than the wanted one: it describes an
 /// older spec, so nothing the status says is about the applied one yet.
-fn stale_condition(conditions: &[Value], wanted: i64) -> Option<(&str, i64)> {
+fn stale_condition(conditions: &[Node], wanted: i64) -> Option<(&str, i64)> {
     conditions.iter().find_map(|condition| {
         let observed = json::int_at(condition, &["observedGeneration"])?;
         let kind = json::str_at(condition, &["type"]).unwrap_or("?");

@@ -3,8 +3,8 @@
 //! create), when such an event still stops the object it is about, and when it has lasted long
 //! enough to be an Error.
 
+use crate::engine::node::Node;
 use jiff::Timestamp;
-use serde_json::Value;
 
 use super::context::Context;
 use crate::engine::children::Store;
@@ -40,11 +40,11 @@ impl Warning<'_> {
     }
 }
 
-fn timestamp_at(value: &Value, path: &[&str]) -> Option<Timestamp> {
+fn timestamp_at(value: &Node, path: &[&str]) -> Option<Timestamp> {
     json::str_at(value, path)?.parse().ok()
 }
 
-fn read(event: &Value) -> Option<Warning<'_>> {
+fn read(event: &Node) -> Option<Warning<'_>> {
     if json::str_at(event, &["type"]) != Some("Warning") {
         return None;
     }
@@ -84,7 +84,7 @@ pub fn latest<'a>(store: &'a Store, uid: &str, reasons: &[&str]) -> Option<Warni
 
 /// Whether any container of a pod has run: every volume is mounted and the sandbox exists
 /// before the first container starts.
-fn has_started(pod: &Value) -> bool {
+fn has_started(pod: &Node) -> bool {
     json::array_at(pod, &["status", "initContainerStatuses"])
         .iter()
         .chain(json::array_at(pod, &["status", "containerStatuses"]))
@@ -97,7 +97,7 @@ fn has_started(pod: &Value) -> bool {
 
 fn creates_pods(key: &ObjectKey) -> bool {
     matches!(
-        (key.group.as_str(), key.kind.as_str()),
+        (&*key.group, &*key.kind),
         ("apps", "StatefulSet" | "DaemonSet") | ("batch", "Job")
     )
 }
@@ -110,10 +110,10 @@ fn creates_pods(key: &ObjectKey) -> bool {
 ///
 /// The tracker times how long it has stood: it is an Error only once it has lasted the
 /// stabilization window (see [`Context::lasting_warnings`]).
-pub fn blocking_warning<'a>(object: &Value, store: &'a Store) -> Option<Warning<'a>> {
-    let key = ObjectKey::of(object)?;
+pub fn blocking_warning<'a>(object: &Node, store: &'a Store) -> Option<Warning<'a>> {
+    let key = ObjectKey::of_node(object)?;
     let uid = json::uid(object)?;
-    if key.group.is_empty() && key.kind == "Pod" {
+    if key.group.is_empty() && &*key.kind == "Pod" {
         if has_started(object) {
             return None;
         }
@@ -138,7 +138,7 @@ pub fn blocking_warning<'a>(object: &Value, store: &'a Store) -> Option<Warning<
 
 /// Whether the blocking warning of this object has lasted long enough to be an
 /// Error rather than something the kubelet or controller may still get past on a retry.
-pub fn has_lasted(object: &Value, ctx: &Context) -> bool {
+pub fn has_lasted(object: &Node, ctx: &Context) -> bool {
     json::uid(object).is_some_and(|uid| ctx.lasting_warnings.contains(uid))
 }
 
@@ -146,7 +146,7 @@ pub fn has_lasted(object: &Value, ctx: &Context) -> bool {
 /// FailedCreate says so; once that has lasted, it is an Error (it would otherwise wait for pods
 /// that cannot be created until the deadline).
 pub fn with_create_failure(
-    object: &Value,
+    object: &Node,
     key: &ObjectKey,
     status: ObjectStatus,
     ctx: &Context,
@@ -173,6 +173,7 @@ pub fn with_create_failure(
 mod tests {
     use super::*;
     use crate::engine::testing::fixture;
+    use serde_json::Value;
     use std::collections::HashSet;
 
     use crate::engine::model::ObjectStatus;
@@ -192,7 +193,7 @@ mod tests {
         let lasting: HashSet<String> = if lasted {
             objects
                 .iter()
-                .filter_map(|o| json::uid(o).map(str::to_string))
+                .filter_map(|o| o["metadata"]["uid"].as_str().map(str::to_string))
                 .collect()
         } else {
             HashSet::new()

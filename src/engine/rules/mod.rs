@@ -15,7 +15,7 @@ mod pods_view;
 mod storage;
 mod workloads;
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use super::json;
 use super::kinds::{self, Rule};
@@ -27,8 +27,8 @@ pub use pod::{PodAssessment, PodCause, assess_pod};
 pub use pod_history::PodHistory;
 
 /// The status of one object. Terminating objects are reported as such before any kind rule.
-pub fn evaluate(object: &Value, ctx: &Context) -> ObjectStatus {
-    let Some(key) = ObjectKey::of(object) else {
+pub fn evaluate(object: &Node, ctx: &Context) -> ObjectStatus {
+    let Some(key) = ObjectKey::of_node(object) else {
         return ObjectStatus::in_progress("Object has no kind or name");
     };
     if json::is_terminating(object) {
@@ -37,14 +37,14 @@ pub fn evaluate(object: &Value, ctx: &Context) -> ObjectStatus {
     events::with_create_failure(object, &key, by_kind(object, &key, ctx), ctx)
 }
 
-fn terminating(object: &Value, key: &ObjectKey) -> ObjectStatus {
+fn terminating(object: &Node, key: &ObjectKey) -> ObjectStatus {
     let finalizers: Vec<String> = json::array_at(object, &["metadata", "finalizers"])
         .iter()
-        .filter_map(Value::as_str)
+        .filter_map(Node::as_str)
         .map(str::to_string)
         .collect();
     let detail = Detail::Terminating { finalizers };
-    let status = if key.group.is_empty() && key.kind == "Namespace" {
+    let status = if key.group.is_empty() && &*key.kind == "Namespace" {
         ObjectStatus::error(format!(
             "Namespace is {detail}; objects cannot be created in it"
         ))
@@ -56,7 +56,7 @@ fn terminating(object: &Value, key: &ObjectKey) -> ObjectStatus {
 
 /// The kind's own rule, from the table of kinds; kinds not in it are custom resources. A user's
 /// health rule for the kind comes first.
-fn by_kind(object: &Value, key: &ObjectKey, ctx: &Context) -> ObjectStatus {
+fn by_kind(object: &Node, key: &ObjectKey, ctx: &Context) -> ObjectStatus {
     let lag = ctx.generation_lag(object, false);
     if let Some(status) = ctx.health_rules.judge(object, key, lag) {
         return status;
@@ -164,7 +164,10 @@ mod tests {
             let store = crate::engine::Store::from_objects([object.clone()]);
             let pods = PodHistory::default();
             let warnings = std::collections::HashSet::new();
-            let status = evaluate(&object, &Context::new(&store, &pods, &warnings));
+            let status = evaluate(
+                &crate::engine::node::Node::of(object),
+                &Context::new(&store, &pods, &warnings),
+            );
             assert_eq!(
                 (status.status, status.message.as_str()),
                 (Status::Success, "Created"),

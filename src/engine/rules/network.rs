@@ -1,12 +1,12 @@
 //! Service and Ingress: done once they exist, except a LoadBalancer Service, which waits for
 //! its address.
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use crate::engine::json;
 use crate::engine::model::ObjectStatus;
 
-fn load_balancer_addresses(object: &Value) -> Vec<&str> {
+fn load_balancer_addresses(object: &Node) -> Vec<&str> {
     json::array_at(object, &["status", "loadBalancer", "ingress"])
         .iter()
         .filter_map(|entry| {
@@ -17,7 +17,7 @@ fn load_balancer_addresses(object: &Value) -> Vec<&str> {
         .collect()
 }
 
-pub fn service(object: &Value) -> ObjectStatus {
+pub fn service(object: &Node) -> ObjectStatus {
     let kind = json::str_at(object, &["spec", "type"]).unwrap_or("ClusterIP");
     if kind != "LoadBalancer" {
         return ObjectStatus::success(format!("Service type {kind}"));
@@ -26,7 +26,7 @@ pub fn service(object: &Value) -> ObjectStatus {
     addresses.extend(
         json::array_at(object, &["spec", "externalIPs"])
             .iter()
-            .filter_map(Value::as_str),
+            .filter_map(Node::as_str),
     );
     if addresses.is_empty() {
         ObjectStatus::in_progress("Waiting for load balancer address...")
@@ -35,7 +35,7 @@ pub fn service(object: &Value) -> ObjectStatus {
     }
 }
 
-pub fn ingress(object: &Value) -> ObjectStatus {
+pub fn ingress(object: &Node) -> ObjectStatus {
     let addresses = load_balancer_addresses(object);
     if addresses.is_empty() {
         ObjectStatus::success("Created")

@@ -2,7 +2,7 @@
 //! External Secrets, Knative, Crossplane, KEDA): their status shapes say more, or say it
 //! differently, than the generic conditions of `custom`. Each verdict names the rule.
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use super::context::Context;
 use super::custom;
@@ -10,9 +10,9 @@ use crate::engine::json::{self, Condition};
 use crate::engine::model::{ObjectKey, ObjectStatus};
 
 /// The built-in rule's status of a custom resource, `None` when no built-in rule knows it.
-pub fn judge(object: &Value, key: &ObjectKey, ctx: &Context) -> Option<ObjectStatus> {
-    type Rule = fn(&Value, &Context) -> ObjectStatus;
-    let rule: Rule = match (key.group.as_str(), key.kind.as_str()) {
+pub fn judge(object: &Node, key: &ObjectKey, ctx: &Context) -> Option<ObjectStatus> {
+    type Rule = fn(&Node, &Context) -> ObjectStatus;
+    let rule: Rule = match (&*key.group, &*key.kind) {
         ("argoproj.io", "Rollout") => rollout,
         ("cert-manager.io", "Certificate") => certificate,
         ("cert-manager.io", "Issuer" | "ClusterIssuer") => issuer,
@@ -41,9 +41,9 @@ pub fn judge(object: &Value, key: &ObjectKey, ctx: &Context) -> Option<ObjectSta
 
 /// Stale status is In progress before any rule looks at it; the rule names itself.
 fn judged(
-    object: &Value,
+    object: &Node,
     ctx: &Context,
-    rule: fn(&Value, &Context) -> ObjectStatus,
+    rule: fn(&Node, &Context) -> ObjectStatus,
     judge: &str,
 ) -> ObjectStatus {
     let status = custom::stale_status(object, ctx).unwrap_or_else(|| rule(object, ctx));
@@ -78,7 +78,7 @@ fn with_reason(prefix: &str, condition: &Condition) -> String {
 /// Argo Rollouts: `status.phase` (Healthy, Progressing, Paused, Degraded), `status.abort`, and a
 /// `status.observedGeneration` that is a string (a numeric one since v1.0; a spec hash before,
 /// which cannot be compared and is ignored).
-fn rollout(object: &Value, _ctx: &Context) -> ObjectStatus {
+fn rollout(object: &Node, _ctx: &Context) -> ObjectStatus {
     if json::at(object, &["status"]).is_none() {
         return ObjectStatus::in_progress("Waiting for the rollout controller to report status");
     }
@@ -132,7 +132,7 @@ fn join(head: &str, message: &str) -> String {
 /// cert-manager Certificate: Ready of the current generation (cert-manager stamps
 /// `observedGeneration` on each condition, not on the status), an issuance under way
 /// (Issuing=True), a failed one (Issuing=False reason Failed, or `lastFailureTime`).
-fn certificate(object: &Value, _ctx: &Context) -> ObjectStatus {
+fn certificate(object: &Node, _ctx: &Context) -> ObjectStatus {
     if let Some(issuing) = json::condition(object, "Issuing") {
         if issuing.is_true() {
             return ObjectStatus::in_progress(with_reason("Issuing", &issuing));
@@ -156,7 +156,7 @@ fn certificate(object: &Value, _ctx: &Context) -> ObjectStatus {
     ))
 }
 
-fn failed_issuance(object: &Value, why: &str) -> String {
+fn failed_issuance(object: &Node, why: &str) -> String {
     let attempts = json::int_at(object, &["status", "failedIssuanceAttempts"]);
     let head = match attempts {
         Some(n) if n > 1 => format!("Issuance failed ({n} attempts)"),
@@ -167,7 +167,7 @@ fn failed_issuance(object: &Value, why: &str) -> String {
 
 /// cert-manager Issuer and ClusterIssuer: Ready of the current generation; Ready=False with an
 /// error reason (`ErrInitIssuer`, `ErrRegisterACMEAccount`, ...) is an Error.
-fn issuer(object: &Value, _ctx: &Context) -> ObjectStatus {
+fn issuer(object: &Node, _ctx: &Context) -> ObjectStatus {
     let Some(condition) = json::condition(object, "Ready") else {
         return waiting_for("Ready");
     };
@@ -190,7 +190,7 @@ fn issuer(object: &Value, _ctx: &Context) -> ObjectStatus {
 /// generation observed, then Stalled, Ready and Reconciling as Flux sets them: a failed attempt
 /// leaves Ready=False (with Reconciling reason ProgressingWithRetry while Flux retries), which
 /// is an Error as `flux reconcile` says; Ready=False for a dependency not ready is a wait.
-fn flux(object: &Value, _ctx: &Context) -> ObjectStatus {
+fn flux(object: &Node, _ctx: &Context) -> ObjectStatus {
     let suspended = json::bool_at(object, &["spec", "suspend"]) == Some(true);
     let status = flux_status(object);
     if suspended && status.status != crate::engine::model::Status::Success {
@@ -200,7 +200,7 @@ fn flux(object: &Value, _ctx: &Context) -> ObjectStatus {
     status
 }
 
-fn flux_status(object: &Value) -> ObjectStatus {
+fn flux_status(object: &Node) -> ObjectStatus {
     if let Some(requested) = json::annotation(object, "reconcile.fluxcd.io/requestedAt")
         && json::str_at(object, &["status", "lastHandledReconcileAt"]) != Some(requested)
     {
@@ -238,7 +238,7 @@ fn flux_status(object: &Value) -> ObjectStatus {
 
 /// External Secrets ExternalSecret: Ready (SecretSynced, or SecretSyncedError: an Error), and
 /// `status.syncedResourceVersion` (`<generation>-<hash>`) for the generation last synced.
-fn external_secret(object: &Value, ctx: &Context) -> ObjectStatus {
+fn external_secret(object: &Node, ctx: &Context) -> ObjectStatus {
     let synced = json::str_at(object, &["status", "syncedResourceVersion"])
         .and_then(|version| version.split('-').next())
         .and_then(|generation| generation.parse::<i64>().ok());
@@ -288,7 +288,7 @@ fn is_knative_failure(reason: &str) -> bool {
 /// Knative Serving Service: Ready, ConfigurationsReady and RoutesReady of the observed
 /// generation. Unknown means not yet (helm#32066 returned before it); False is an Error only
 /// with a reason that says a revision cannot become ready.
-fn knative_service(object: &Value, _ctx: &Context) -> ObjectStatus {
+fn knative_service(object: &Node, _ctx: &Context) -> ObjectStatus {
     let Some(condition) = json::condition(object, "Ready") else {
         return waiting_for("Ready");
     };
@@ -350,9 +350,9 @@ const CROSSPLANE_REASONS: &[&str] = &["ReconcileSuccess", "ReconcileError", "Rec
 /// group is the user's own) by its composition fields (`spec.compositionRef`,
 /// `spec.compositionSelector`, v2's `spec.crossplane`), or once it reports a Synced condition
 /// with one of Crossplane's reasons.
-fn is_crossplane(object: &Value, key: &ObjectKey) -> bool {
-    if CROSSPLANE_SYSTEM_GROUPS.contains(&key.group.as_str())
-        || CROSSPLANE_CONFIG_KINDS.contains(&key.kind.as_str())
+fn is_crossplane(object: &Node, key: &ObjectKey) -> bool {
+    if CROSSPLANE_SYSTEM_GROUPS.contains(&&*key.group)
+        || CROSSPLANE_CONFIG_KINDS.contains(&&*key.kind)
     {
         return false;
     }
@@ -374,7 +374,7 @@ fn is_crossplane(object: &Value, key: &ObjectKey) -> bool {
 /// Crossplane: Synced=False is an Error (ReconcileError: the provider could not apply the
 /// spec) unless paused; Ready=True with Synced=True is Success; any other Ready (Creating,
 /// Unavailable, Waiting, Deleting) is In progress.
-fn crossplane(object: &Value, _ctx: &Context) -> ObjectStatus {
+fn crossplane(object: &Node, _ctx: &Context) -> ObjectStatus {
     let Some(synced) = json::condition(object, "Synced") else {
         return waiting_for("Synced");
     };
@@ -400,7 +400,7 @@ fn crossplane(object: &Value, _ctx: &Context) -> ObjectStatus {
 /// KEDA ScaledObject and ScaledJob: Ready (False: the scaler or its target is misconfigured,
 /// an Error), Fallback=True (the scaler is failing and fallback replicas are in use, an Error),
 /// Paused and Active told in the message.
-fn keda(object: &Value, _ctx: &Context) -> ObjectStatus {
+fn keda(object: &Node, _ctx: &Context) -> ObjectStatus {
     let Some(condition) = json::condition(object, "Ready") else {
         return waiting_for("Ready");
     };
@@ -437,7 +437,7 @@ mod tests {
     fn judge(yaml: &str, kind: &str, group: &str, applied: Option<i64>) -> ObjectStatus {
         let value: serde_json::Value = serde_saphyr::from_str(yaml).expect("fixture parses");
         let key = ObjectKey::of(&value).expect("fixture has a key");
-        assert_eq!((key.kind.as_str(), key.group.as_str()), (kind, group));
+        assert_eq!((&*key.kind, &*key.group), (kind, group));
         evaluate_fixture_with(yaml, &key, applied, true)
     }
 

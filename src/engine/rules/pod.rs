@@ -2,7 +2,7 @@
 //! every phase, hard kubelet reasons are errors at once (the stabilization window debounces),
 //! and a container that keeps restarting after failures stays an error while it runs unready.
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use super::context::Context;
 use super::events;
@@ -109,7 +109,7 @@ impl PodAssessment {
         self
     }
 
-    pub fn link(&self, pod: &Value) -> ChainLink {
+    pub fn link(&self, pod: &Node) -> ChainLink {
         ChainLink {
             kind: "Pod".to_string(),
             name: json::name(pod).to_string(),
@@ -120,33 +120,33 @@ impl PodAssessment {
 }
 
 /// A stand-alone (or directly tracked) pod.
-pub fn pod(object: &Value, ctx: &Context) -> ObjectStatus {
+pub fn pod(object: &Node, ctx: &Context) -> ObjectStatus {
     let assessment = assess_pod(object, ctx);
     let mut status = ObjectStatus::new(assessment.status, assessment.message);
     if let Some(container) = assessment.container {
-        status.children = Some(ChildSummary {
+        status.children = Some(Box::new(ChildSummary {
             worst: Some(Chain {
                 links: Vec::new(),
                 container: Some(container),
             }),
             ..Default::default()
-        });
+        }));
     }
     status
 }
 
-fn is_owned(pod: &Value) -> bool {
+fn is_owned(pod: &Node) -> bool {
     json::array_at(pod, &["metadata", "ownerReferences"])
         .iter()
         .any(|owner| json::bool_at(owner, &["controller"]) == Some(true))
 }
 
-fn restart_policy(pod: &Value) -> &str {
+fn restart_policy(pod: &Node) -> &str {
     json::str_at(pod, &["spec", "restartPolicy"]).unwrap_or("Always")
 }
 
 /// Judges one pod. Owned pods (with a controller) tolerate failures their controller repairs.
-pub fn assess_pod(pod: &Value, ctx: &Context) -> PodAssessment {
+pub fn assess_pod(pod: &Node, ctx: &Context) -> PodAssessment {
     let phase = json::str_at(pod, &["status", "phase"]).unwrap_or("");
     let containers = containers(pod);
 
@@ -184,7 +184,7 @@ pub fn assess_pod(pod: &Value, ctx: &Context) -> PodAssessment {
 /// A container status with the role its spec gives it.
 pub(super) struct Container<'a> {
     pub(super) role: ContainerRole,
-    pub(super) status: &'a Value,
+    pub(super) status: &'a Node,
 }
 
 impl Container<'_> {
@@ -194,7 +194,7 @@ impl Container<'_> {
 }
 
 /// The statuses of a pod's containers, init (and sidecar) containers first.
-pub(super) fn containers(pod: &Value) -> Vec<Container<'_>> {
+pub(super) fn containers(pod: &Node) -> Vec<Container<'_>> {
     let sidecars: Vec<&str> = json::array_at(pod, &["spec", "initContainers"])
         .iter()
         .filter(|c| json::str_at(c, &["restartPolicy"]) == Some("Always"))
@@ -301,7 +301,7 @@ fn full_message(headline: &str, kubelet_message: Option<&str>, detail: &Containe
 }
 
 /// A hard problem of one container, if it has one.
-fn container_problem(pod: &Value, container: &Container, ctx: &Context) -> Option<PodAssessment> {
+fn container_problem(pod: &Node, container: &Container, ctx: &Context) -> Option<PodAssessment> {
     let status = container.status;
     let pod_uid = json::uid(pod).unwrap_or("");
     let recent = ctx.pods.recent_reason(pod_uid, container.name());
@@ -384,7 +384,7 @@ fn container_problem(pod: &Value, container: &Container, ctx: &Context) -> Optio
     None
 }
 
-fn failed_pod(pod: &Value, containers: &[Container]) -> PodAssessment {
+fn failed_pod(pod: &Node, containers: &[Container]) -> PodAssessment {
     let reason = json::str_at(pod, &["status", "reason"]).unwrap_or("");
     let message = json::str_at(pod, &["status", "message"]).unwrap_or("");
     let describe = |reason: &str| {
@@ -427,7 +427,7 @@ fn failed_pod(pod: &Value, containers: &[Container]) -> PodAssessment {
 /// Volume and sandbox failures reach the API only as Warning events, while the containers wait
 /// in ContainerCreating. The kubelet retries (a Secret created a moment later is mounted on the
 /// next try), so such an event is an Error only once it has lasted; until then it is progress.
-fn setup_failure(pod: &Value, ctx: &Context) -> Option<PodAssessment> {
+fn setup_failure(pod: &Node, ctx: &Context) -> Option<PodAssessment> {
     let warning = events::blocking_warning(pod, ctx.store)?;
     let status = if events::has_lasted(pod, ctx) {
         Status::Error
@@ -440,7 +440,7 @@ fn setup_failure(pod: &Value, ctx: &Context) -> Option<PodAssessment> {
     )
 }
 
-fn scheduling(pod: &Value) -> Option<PodAssessment> {
+fn scheduling(pod: &Node) -> Option<PodAssessment> {
     let scheduled = json::condition(pod, "PodScheduled")?;
     if !scheduled.is_false() {
         return None;
@@ -461,7 +461,7 @@ fn scheduling(pod: &Value) -> Option<PodAssessment> {
     }
 }
 
-fn progress(pod: &Value, phase: &str, containers: &[Container]) -> PodAssessment {
+fn progress(pod: &Node, phase: &str, containers: &[Container]) -> PodAssessment {
     let in_progress = |text: String| PodAssessment::new(Status::InProgress, PodCause::Normal, text);
     if phase == "Pending" && json::condition(pod, "PodScheduled").is_none() {
         return in_progress("Pending: waiting to be scheduled".to_string());
@@ -553,9 +553,10 @@ mod tests {
     use crate::engine::rules::pod_history::PodHistory;
     use crate::engine::testing::load;
 
-    fn the_pod(yaml: &str) -> Value {
+    fn the_pod(yaml: &str) -> Node {
         load(yaml)
             .into_iter()
+            .map(Node::of)
             .find(|o| json::kind(o) == "Pod")
             .expect("a Pod in the fixture")
     }
@@ -679,8 +680,9 @@ mod tests {
     fn running_between_crashes_is_described_by_the_reason_it_returns_to() {
         let yaml = fixture!("pod-crashloop-running-between-crashes.yaml");
         // The same pod, seen earlier in CrashLoopBackOff.
-        let mut crash_looping = the_pod(fixture!("pod-crashloop.yaml"));
-        crash_looping["metadata"]["uid"] = the_pod(yaml)["metadata"]["uid"].clone();
+        let mut crash_looping = the_pod(fixture!("pod-crashloop.yaml")).to_value();
+        crash_looping["metadata"]["uid"] = the_pod(yaml).to_value()["metadata"]["uid"].clone();
+        let crash_looping = Node::of(crash_looping);
         let mut history = PodHistory::default();
         history.observe(&crash_looping, Moment::START);
         let verdict = assess_with(yaml, &history);

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use super::pod::{containers, is_hard_waiting_reason};
 use crate::engine::json;
@@ -45,7 +45,7 @@ impl PodHistory {
     }
 
     /// Takes in a snapshot of a pod observed at `now`.
-    pub fn observe(&mut self, pod: &Value, now: Moment) {
+    pub fn observe(&mut self, pod: &Node, now: Moment) {
         let Some(uid) = json::uid(pod) else { return };
         for container in containers(pod) {
             let id = (uid.to_string(), container.name().to_string());
@@ -106,20 +106,21 @@ impl PodHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
 
-    fn pod(state: Value, ready: bool) -> Value {
-        json!({"apiVersion": "v1", "kind": "Pod",
+    fn pod(state: Value, ready: bool) -> Node {
+        Node::of(json!({"apiVersion": "v1", "kind": "Pod",
                "metadata": {"name": "web", "namespace": "shop", "uid": "pod-uid"},
                "status": {"containerStatuses": [
-                   {"name": "web", "state": state, "ready": ready, "restartCount": 3}]}})
+                   {"name": "web", "state": state, "ready": ready, "restartCount": 3}]}}))
     }
 
-    fn crash_looping() -> Value {
+    fn crash_looping() -> Node {
         pod(json!({"waiting": {"reason": "CrashLoopBackOff"}}), false)
     }
 
-    fn running(ready: bool) -> Value {
+    fn running(ready: bool) -> Node {
         pod(
             json!({"running": {"startedAt": "2024-05-01T10:00:00Z"}}),
             ready,

@@ -1,7 +1,7 @@
 //! HorizontalPodAutoscaler and PodDisruptionBudget: policies over a workload's pods, done once
 //! their controller reports them working.
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use super::context::Context;
 use crate::engine::json;
@@ -9,17 +9,18 @@ use crate::engine::model::ObjectStatus;
 
 /// HPA conditions live in `status.conditions` (v2) or, for autoscaling/v1 objects, in a JSON
 /// annotation.
-fn hpa_conditions(object: &Value) -> Vec<Value> {
+fn hpa_conditions(object: &Node) -> Vec<Node> {
     let conditions = json::array_at(object, &["status", "conditions"]);
     if !conditions.is_empty() {
         return conditions.to_vec();
     }
     json::annotation(object, "autoscaling.alpha.kubernetes.io/conditions")
-        .and_then(|text| serde_json::from_str::<Vec<Value>>(text).ok())
+        .and_then(|text| serde_json::from_str::<Vec<serde_json::Value>>(text).ok())
+        .map(|conditions| conditions.into_iter().map(Node::of).collect())
         .unwrap_or_default()
 }
 
-pub fn horizontal_pod_autoscaler(object: &Value) -> ObjectStatus {
+pub fn horizontal_pod_autoscaler(object: &Node) -> ObjectStatus {
     let conditions = hpa_conditions(object);
     let able = json::condition_in(&conditions, "AbleToScale");
     let active = json::condition_in(&conditions, "ScalingActive");
@@ -44,7 +45,7 @@ pub fn horizontal_pod_autoscaler(object: &Value) -> ObjectStatus {
     }
 }
 
-pub fn pod_disruption_budget(object: &Value, ctx: &Context) -> ObjectStatus {
+pub fn pod_disruption_budget(object: &Node, ctx: &Context) -> ObjectStatus {
     if json::at(object, &["status"]).is_none_or(|s| s.as_object().is_none_or(|o| o.is_empty())) {
         return ObjectStatus::in_progress("Waiting for status...");
     }

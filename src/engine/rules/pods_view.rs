@@ -1,7 +1,7 @@
 //! The pods of a parent judged together: how many are done, which one a person should look
 //! at, and the parent's message when its pods fail it. Shared by workloads and Jobs.
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use super::context::Context;
 use super::pod::{PodAssessment, PodCause, assess_pod};
@@ -11,11 +11,11 @@ use crate::engine::model::{Chain, ChainLink, ChildSummary, Status};
 /// The assessed pods of a parent's current revision (terminating pods left out: a pod being
 /// replaced is not a failure of the rollout).
 pub(super) struct PodsView<'a> {
-    assessed: Vec<(&'a Value, PodAssessment)>,
+    assessed: Vec<(&'a Node, PodAssessment)>,
 }
 
 impl<'a> PodsView<'a> {
-    pub(super) fn new(pods: Vec<&'a Value>, ctx: &Context) -> PodsView<'a> {
+    pub(super) fn new(pods: Vec<&'a Node>, ctx: &Context) -> PodsView<'a> {
         let mut assessed: Vec<_> = pods
             .into_iter()
             .filter(|pod| !json::is_terminating(pod))
@@ -26,7 +26,7 @@ impl<'a> PodsView<'a> {
     }
 
     /// Pods whose failure is the parent's failure, given which causes count.
-    fn failing(&self, counts: impl Fn(PodCause) -> bool) -> Vec<&(&'a Value, PodAssessment)> {
+    fn failing(&self, counts: impl Fn(PodCause) -> bool) -> Vec<&(&'a Node, PodAssessment)> {
         self.assessed
             .iter()
             .filter(|(_, a)| a.status == Status::Error && counts(a.cause))
@@ -34,7 +34,7 @@ impl<'a> PodsView<'a> {
     }
 
     /// The pod a person should look at: the first failing one, else the first not done.
-    fn worst(&self, counts: &impl Fn(PodCause) -> bool) -> Option<&(&'a Value, PodAssessment)> {
+    fn worst(&self, counts: &impl Fn(PodCause) -> bool) -> Option<&(&'a Node, PodAssessment)> {
         self.failing(counts).into_iter().next().or_else(|| {
             self.assessed
                 .iter()

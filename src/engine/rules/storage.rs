@@ -1,14 +1,14 @@
 //! PersistentVolumeClaim and PersistentVolume: bound or available is done; a claim whose
 //! StorageClass waits for the first consumer is done too.
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use super::context::Context;
 use crate::engine::json;
 use crate::engine::kinds::STORAGE_CLASS;
 use crate::engine::model::{ObjectKey, ObjectStatus};
 
-pub fn persistent_volume_claim(object: &Value, ctx: &Context) -> ObjectStatus {
+pub fn persistent_volume_claim(object: &Node, ctx: &Context) -> ObjectStatus {
     let phase = json::str_at(object, &["status", "phase"]).unwrap_or("Pending");
     match phase {
         "Bound" => {
@@ -26,7 +26,7 @@ pub fn persistent_volume_claim(object: &Value, ctx: &Context) -> ObjectStatus {
 
 /// Whether the claim's StorageClass (if the caller watches StorageClasses) delays binding.
 /// A claim with a selected node is past that point and waits for its provisioner.
-fn waits_for_first_consumer(claim: &Value, ctx: &Context) -> bool {
+fn waits_for_first_consumer(claim: &Node, ctx: &Context) -> bool {
     if json::annotation(claim, "volume.kubernetes.io/selected-node").is_some() {
         return false;
     }
@@ -40,7 +40,7 @@ fn waits_for_first_consumer(claim: &Value, ctx: &Context) -> bool {
         == Some("WaitForFirstConsumer")
 }
 
-pub fn persistent_volume(object: &Value) -> ObjectStatus {
+pub fn persistent_volume(object: &Node) -> ObjectStatus {
     let phase = json::str_at(object, &["status", "phase"]).unwrap_or("Pending");
     match phase {
         "Failed" => {

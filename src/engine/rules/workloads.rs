@@ -2,7 +2,7 @@
 //! (counts always as "N of M"), plus the pods of the current revision, whose hard errors fail
 //! the parent.
 
-use serde_json::Value;
+use crate::engine::node::Node;
 
 use super::context::Context;
 use super::pod::PodCause;
@@ -16,15 +16,15 @@ fn workload_failure(cause: PodCause) -> bool {
     cause != PodCause::Replaceable && cause != PodCause::Normal
 }
 
-fn replicas(object: &Value) -> i64 {
+fn replicas(object: &Node) -> i64 {
     json::int_at(object, &["spec", "replicas"]).unwrap_or(1)
 }
 
-fn counter(object: &Value, field: &str) -> i64 {
+fn counter(object: &Node, field: &str) -> i64 {
     json::int_at(object, &["status", field]).unwrap_or(0)
 }
 
-fn link(object: &Value, status: &ObjectStatus) -> ChainLink {
+fn link(object: &Node, status: &ObjectStatus) -> ChainLink {
     ChainLink {
         kind: json::kind(object).to_string(),
         name: json::name(object).to_string(),
@@ -33,7 +33,7 @@ fn link(object: &Value, status: &ObjectStatus) -> ChainLink {
     }
 }
 
-fn replica_failure(object: &Value) -> Option<ObjectStatus> {
+fn replica_failure(object: &Node) -> Option<ObjectStatus> {
     let failure = json::condition(object, "ReplicaFailure").filter(|c| c.is_true())?;
     Some(ObjectStatus::error(format!(
         "ReplicaFailure: {}",
@@ -41,7 +41,7 @@ fn replica_failure(object: &Value) -> Option<ObjectStatus> {
     )))
 }
 
-pub fn deployment(object: &Value, ctx: &Context) -> ObjectStatus {
+pub fn deployment(object: &Node, ctx: &Context) -> ObjectStatus {
     if let Some((wanted, observed)) = ctx.generation_lag(object, true) {
         return ObjectStatus::in_progress(format!(
             "Waiting for deployment spec update to be observed... (observed generation {}, \
@@ -120,7 +120,7 @@ pub fn deployment(object: &Value, ctx: &Context) -> ObjectStatus {
 }
 
 /// A ReplicaSet judged on its own status only (used for the chain link under a Deployment).
-fn replica_set_counters(object: &Value, ctx: &Context) -> ObjectStatus {
+fn replica_set_counters(object: &Node, ctx: &Context) -> ObjectStatus {
     if ctx.generation_lag(object, true).is_some() {
         return ObjectStatus::in_progress("Waiting for replica set spec update to be observed...");
     }
@@ -146,7 +146,7 @@ fn replica_set_counters(object: &Value, ctx: &Context) -> ObjectStatus {
     }
 }
 
-pub fn replica_set(object: &Value, ctx: &Context) -> ObjectStatus {
+pub fn replica_set(object: &Node, ctx: &Context) -> ObjectStatus {
     let own = replica_set_counters(object, ctx);
     let pods = PodsView::new(ctx.store.owned(object, "Pod"), ctx);
     let summary = pods.summary(Vec::new(), workload_failure);
@@ -163,7 +163,7 @@ pub fn replica_set(object: &Value, ctx: &Context) -> ObjectStatus {
     own.with_children(summary)
 }
 
-pub fn stateful_set(object: &Value, ctx: &Context) -> ObjectStatus {
+pub fn stateful_set(object: &Node, ctx: &Context) -> ObjectStatus {
     // The StatefulSet controller reports observedGeneration 0 before its first sync.
     let unobserved = json::int_at(object, &["status", "observedGeneration"]).unwrap_or(0) == 0;
     if unobserved || ctx.generation_lag(object, true).is_some() {
@@ -243,7 +243,7 @@ pub fn stateful_set(object: &Value, ctx: &Context) -> ObjectStatus {
     status.with_children(summary)
 }
 
-pub fn daemon_set(object: &Value, ctx: &Context) -> ObjectStatus {
+pub fn daemon_set(object: &Node, ctx: &Context) -> ObjectStatus {
     if ctx.generation_lag(object, true).is_some() {
         return ObjectStatus::in_progress("Waiting for daemon set spec update to be observed...");
     }

@@ -27,11 +27,13 @@ use crate::render::output::Output;
 use crate::render::redact::Redactor;
 use crate::steps::Step;
 
-/// Requests in flight at once while applying: where the API server's own rate levels off on a
-/// 2-core control plane (BENCHMARKS.md, ceiling), and below the ~59 seats API Priority and
-/// Fairness gives the global-default level of a default server, so one run queues rather than
-/// being refused; a refusal (429) is retried after the server's Retry-After anyway.
-const APPLY_CONCURRENCY: usize = 48;
+/// Requests in flight at once while applying: where the API server's own rate peaks on a 2-core
+/// control plane (BENCHMARKS.md, ceiling: best at 128 in most runs, 5-30 % above 48, more so
+/// when the machine is busy). Beyond the ~59 seats API Priority and Fairness gives the
+/// global-default level of a default server, the rest waits in the flow's queues (6 queues of
+/// 50: about 12 each) instead of being refused; a refusal (429) is retried after the server's
+/// Retry-After anyway.
+const APPLY_CONCURRENCY: usize = 128;
 /// How long to wait for a CRD from the input to be Established and served.
 const CRD_READY_TIMEOUT: Duration = Duration::from_secs(60);
 

@@ -114,6 +114,10 @@ pub struct Tracker {
     lasting_warnings: HashSet<String>,
     tracked: Vec<Tracked>,
     index: HashMap<ObjectKey, usize>,
+    /// How many tracked objects are in each status, kept with every status change: whether the
+    /// run has settled is asked after every change, and walking thousands of objects each time
+    /// made taking in a large apply quadratic.
+    counts: StatusCounts,
     settled_since: Option<Moment>,
     deadline_passed: bool,
     verdict: Option<Verdict>,
@@ -138,6 +142,7 @@ impl Tracker {
             lasting_warnings: HashSet::new(),
             tracked: Vec::new(),
             index: HashMap::new(),
+            counts: StatusCounts::default(),
             settled_since: None,
             deadline_passed: false,
             verdict: None,
@@ -158,6 +163,7 @@ impl Tracker {
                 position
             }
             None => {
+                self.counts.add(not_found().status);
                 self.tracked.push(Tracked {
                     key: key.clone(),
                     expected_generation,
@@ -186,7 +192,8 @@ impl Tracker {
         let Some(position) = self.index.remove(key) else {
             return;
         };
-        self.tracked.remove(position);
+        let removed = self.tracked.remove(position);
+        self.counts.remove(removed.status.status);
         for (i, tracked) in self.tracked.iter().enumerate() {
             self.index.insert(tracked.key.clone(), i);
         }
@@ -529,12 +536,7 @@ impl Tracker {
 
     /// The application roll-up.
     pub fn application(&self) -> Status {
-        // Status is ordered best to worst, so the worst object is the roll-up.
-        self.tracked
-            .iter()
-            .map(|t| t.status.status)
-            .max()
-            .unwrap_or(Status::Success)
+        self.counts.worst().unwrap_or(Status::Success)
     }
 
     /// Tracked objects whose subtree contains this object: walk up ownerReferences (from the
@@ -638,6 +640,8 @@ impl Tracker {
             if tracked.status.status != status.status {
                 changed = true;
                 tracked.since = now;
+                self.counts.remove(tracked.status.status);
+                self.counts.add(status.status);
             }
             tracked.status = status;
         }
@@ -649,10 +653,10 @@ impl Tracker {
         if self.connection.lost_since.is_some() {
             return false;
         }
-        let mut statuses = self.tracked.iter().map(|t| t.status.status);
+        let count = |status| self.counts.of(status);
         !self.tracked.is_empty()
-            && ((self.config.settle_on_error && statuses.clone().any(|s| s == Status::Error))
-                || statuses.all(|s| s == Status::Success))
+            && ((self.config.settle_on_error && count(Status::Error) > 0)
+                || count(Status::Success) == self.tracked.len())
     }
 
     fn after_update(&mut self, changed: bool, now: Moment) {
@@ -688,6 +692,8 @@ impl Tracker {
                 if tracked.status.status == Status::InProgress {
                     tracked.status.status = Status::TimedOut;
                     tracked.since = deadline;
+                    self.counts.remove(Status::InProgress);
+                    self.counts.add(Status::TimedOut);
                 }
             }
             self.verdict = Some(self.deadline_verdict(deadline));
@@ -772,6 +778,36 @@ impl Tracker {
     }
 }
 
+/// Tracked objects per status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct StatusCounts([usize; 4]);
+
+impl StatusCounts {
+    /// Worst first: the roll-up is the first status any object is in.
+    const WORST_FIRST: [Status; 4] = [
+        Status::Error,
+        Status::TimedOut,
+        Status::InProgress,
+        Status::Success,
+    ];
+
+    fn add(&mut self, status: Status) {
+        self.0[status as usize] += 1;
+    }
+
+    fn remove(&mut self, status: Status) {
+        self.0[status as usize] -= 1;
+    }
+
+    fn of(&self, status: Status) -> usize {
+        self.0[status as usize]
+    }
+
+    fn worst(&self) -> Option<Status> {
+        Self::WORST_FIRST.into_iter().find(|&s| self.of(s) > 0)
+    }
+}
+
 fn not_found() -> ObjectStatus {
     ObjectStatus::in_progress("Not found yet").with_detail(Detail::NotFound)
 }
@@ -784,4 +820,68 @@ fn list(keys: &[ObjectKey]) -> String {
         if keys.len() == 1 { "" } else { "s" },
         names.join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn config_map(name: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+               "metadata": {"name": name, "namespace": "shop", "uid": format!("uid-{name}")}})
+    }
+
+    fn key(name: &str) -> ObjectKey {
+        ObjectKey::of(&config_map(name)).expect("a ConfigMap has a key")
+    }
+
+    fn recounted(tracker: &Tracker) -> StatusCounts {
+        let mut counts = StatusCounts::default();
+        for tracked in &tracker.tracked {
+            counts.add(tracked.status.status);
+        }
+        counts
+    }
+
+    #[test]
+    fn status_counts_follow_every_change_and_judge_the_run_as_a_walk_would() {
+        let mut tracker = Tracker::new(Config {
+            stabilization: Duration::from_secs(10),
+            timeout: Some(Duration::from_secs(30)),
+            wait_for_jobs: true,
+            settle_on_error: true,
+            health_rules: Default::default(),
+        });
+        let at = Moment::from_secs_f64;
+        for name in ["a", "b", "c"] {
+            tracker.track(key(name), None);
+        }
+        assert_eq!(tracker.counts, recounted(&tracker));
+        tracker.observe(Change::Added(config_map("a")), at(1.0));
+        tracker.observe(Change::Added(config_map("b")), at(1.0));
+        assert_eq!(tracker.counts, recounted(&tracker));
+        assert_eq!(tracker.counts.of(Status::Success), 2);
+        assert!(!tracker.is_settled(), "c is not found yet");
+
+        tracker.observe(Change::Deleted(config_map("b")), at(2.0));
+        assert_eq!(tracker.counts, recounted(&tracker));
+        assert_eq!(tracker.application(), Status::Error);
+        assert!(tracker.is_settled(), "an Error settles the run");
+
+        tracker.untrack(&key("b"));
+        assert_eq!(tracker.counts, recounted(&tracker));
+        assert_eq!(tracker.application(), Status::InProgress);
+        assert!(!tracker.is_settled());
+
+        tracker.tick(at(31.0));
+        assert_eq!(tracker.counts, recounted(&tracker));
+        assert_eq!(tracker.counts.of(Status::TimedOut), 1);
+        assert_eq!(tracker.application(), Status::TimedOut);
+        assert_eq!(
+            tracker.verdict().map(|v| v.never_found.clone()),
+            Some(vec![key("c")])
+        );
+    }
 }

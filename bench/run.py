@@ -200,11 +200,6 @@ def bench_d50(reps):
                 f"{sample['overhead']:.2f}s after the last Deployment became available")
             samples[tool].append(sample)
             delete_namespace(ns)
-    # The engine's own share, counted exactly (no allocator slack, no list pages in flight).
-    engine = json.loads(subprocess.run([str(ENGINE_MEMORY), "10000"], check=True, capture_output=True,
-                                       text=True).stdout)
-    for sample in samples["kstatus"]:
-        sample["engine_kib"] = engine["bytesPerPod"] / 1024
     return samples
 
 
@@ -508,6 +503,11 @@ def bench_ns10k(reps):
                                   "marginal_kib": (all_run["rss"] - app_run["rss"]) * 1024 / 9700,
                                   "requests": app_run["requests"]})
     delete_namespace(ns)
+    # The engine's own share, counted exactly (no allocator slack, no list pages in flight).
+    engine = json.loads(subprocess.run([str(ENGINE_MEMORY), "10000"], check=True, capture_output=True,
+                                       text=True).stdout)
+    for sample in samples["kstatus"]:
+        sample["engine_kib"] = engine["bytesPerPod"] / 1024
     return samples
 
 

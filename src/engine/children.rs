@@ -24,7 +24,7 @@ pub const DAEMONSET_TEMPLATE_GENERATION: &str = "deprecated.daemonset.template.g
 /// The latest snapshot of every object the engine has been shown, indexed by key, by UID, by
 /// owner UID, and (for Events) by the UID of the object they are about. What it holds belongs to
 /// the run ([`super::relevance`] decides); children are reduced to what rules read
-/// ([`super::reduce`]).
+/// ([`super::reduce`]), and every snapshot is held in the compact form of [`super::node`].
 #[derive(Debug, Default, Clone)]
 pub struct Store {
     objects: HashMap<ObjectKey, Node>,

@@ -251,8 +251,9 @@ CEILING_LEVELS = (1, 4, 8, 16, 32, 48, 64, 128)
 
 def bench_ceiling(reps, objects=1000):
     """The API server's own ceiling for server-side apply of new ConfigMaps: the best rate of a
-    minimal concurrent client (examples/ssa-ceiling.rs, same HTTP stack as kstatus) over
-    several concurrency levels. Returns [{"best": rate, "levels": {level: rate}}, ...]."""
+    minimal concurrent client (examples/ssa-ceiling.rs: kube's own client and kstatus's) over
+    several concurrency levels, over HTTP/1.1 and HTTP/2. Returns
+    [{"best": rate, "levels": {"http1/8": rate, ...}}, ...]."""
     return [ceiling_sample(f"bench-ceiling-{rep}", objects) for rep in range(reps)]
 
 
@@ -266,8 +267,8 @@ def ceiling_sample(ns, objects=1000):
                           text=True, check=True)
     sample = json.loads(done.stdout)
     log(f"ceiling {ns}: best {sample['best']:.0f} objects/s at concurrency "
-        f"{sample['bestConcurrency']}; " + ", ".join(f"{level}: {rate:.0f}" for level, rate
-                                                    in sample["levels"].items()))
+        f"{sample['bestConcurrency']} over {sample['bestProtocol']}; "
+        + ", ".join(f"{level}: {rate:.0f}" for level, rate in sample["levels"].items()))
     delete_namespace(ns)
     return sample
 
@@ -614,8 +615,9 @@ def main():
     if "ceiling" in results:
         ceiling = results["ceiling"]
         best = [s["best"] for s in ceiling]
-        levels = ", ".join(f"{level}: {statistics.median(s['levels'][str(level)] for s in ceiling):.0f}"
-                           for level in CEILING_LEVELS)
+        levels = "; ".join(protocol.upper().replace("HTTP", "HTTP/") + " " + ", ".join(
+            f"{level}: {statistics.median(s['levels'][f'{protocol}/{level}'] for s in ceiling):.0f}"
+            for level in CEILING_LEVELS) for protocol in ("http1", "http2"))
         print(f"| ceiling: server-side apply of new ConfigMaps, best of a minimal client (objects/s) | "
               f"{statistics.median(best):.0f} ({min(best):.0f}–{max(best):.0f}); by concurrency {levels} | | | |")
     for name in ("cm1000", "cm5000"):

@@ -1,12 +1,16 @@
 //! The API server's own ceiling for server-side apply of small objects on this machine: a
-//! minimal client that applies new ConfigMaps at several concurrency levels and prints the rate
-//! each reached. bench/run.py compares `kstatus apply` with the best of them.
+//! minimal client that applies new ConfigMaps at several concurrency levels, over HTTP/1.1
+//! (kube's own client, one connection per request in flight) and over HTTP/2 (one multiplexed
+//! connection), and prints the rate each reached. bench/run.py compares `kstatus apply` with
+//! the best of them.
 //!
 //!     ssa-ceiling --context NAME --namespace NS [--objects N] [--levels 1,4,8,16,32,64]
 //!
 //! The namespace must exist; every level applies N new ConfigMaps in it (the caller deletes the
-//! namespace). Prints one JSON object on stdout: {"levels": {"1": rate, ...}, "best": rate,
-//! "bestConcurrency": n}, rates in objects per second; progress on stderr.
+//! namespace). Connections are opened before the levels are timed. Prints one JSON object on
+//! stdout: {"levels": {"http1/1": rate, ..., "http2/1": rate, ...}, "best": rate,
+//! "bestConcurrency": n, "bestProtocol": "http1"|"http2"}, rates in objects per second;
+//! progress on stderr.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -60,45 +64,57 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..Default::default()
     };
     let config = kube::Config::from_custom_kubeconfig(Kubeconfig::read()?, &options).await?;
-    let client = kube::Client::try_from(config)?;
     let resource = ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk("", "v1", "ConfigMap"),
         "configmaps",
     );
-    let api: Api<DynamicObject> = Api::namespaced_with(client, &args.namespace, &resource);
     let params = PatchParams::apply("ssa-ceiling");
-    // Connections are opened once, outside the measured levels.
-    let warm_up: Vec<_> = (0..args.levels.iter().copied().max().unwrap_or(1))
-        .map(|i| apply(&api, &params, format!("warm-{i}")))
-        .collect();
-    for result in futures::future::join_all(warm_up).await {
-        result?;
-    }
+    let clients = [
+        ("http1", kube::Client::try_from(config.clone())?),
+        (
+            "http2",
+            kstatus::cluster::client::http_clients(config, None, true)?.0,
+        ),
+    ];
     let mut rates = BTreeMap::new();
-    for &level in &args.levels {
-        let started = Instant::now();
-        let results: Vec<_> = stream::iter(0..args.objects)
-            .map(|i| apply(&api, &params, format!("c{level}-{i}")))
-            .buffer_unordered(level)
-            .collect()
-            .await;
-        let seconds = started.elapsed().as_secs_f64();
-        if let Some(Err(err)) = results.into_iter().find(Result::is_err) {
-            return Err(err.into());
+    for (protocol, client) in clients {
+        let api: Api<DynamicObject> = Api::namespaced_with(client, &args.namespace, &resource);
+        // Connections are opened once, outside the measured levels.
+        let warm_up: Vec<_> = (0..args.levels.iter().copied().max().unwrap_or(1))
+            .map(|i| apply(&api, &params, format!("warm-{protocol}-{i}")))
+            .collect();
+        for result in futures::future::join_all(warm_up).await {
+            result?;
         }
-        let rate = args.objects as f64 / seconds;
-        eprintln!("concurrency {level}: {rate:.0} objects/s");
-        rates.insert(level, rate);
+        for &level in &args.levels {
+            let started = Instant::now();
+            let results: Vec<_> = stream::iter(0..args.objects)
+                .map(|i| apply(&api, &params, format!("{protocol}-c{level}-{i}")))
+                .buffer_unordered(level)
+                .collect()
+                .await;
+            let seconds = started.elapsed().as_secs_f64();
+            if let Some(Err(err)) = results.into_iter().find(Result::is_err) {
+                return Err(err.into());
+            }
+            let rate = args.objects as f64 / seconds;
+            eprintln!("{protocol} concurrency {level}: {rate:.0} objects/s");
+            rates.insert((protocol, level), rate);
+        }
     }
-    let (best_level, best) = rates
+    let ((best_protocol, best_level), best) = rates
         .iter()
         .max_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(level, rate)| (*level, *rate))
-        .unwrap_or((0, 0.0));
-    let levels: BTreeMap<String, f64> = rates.iter().map(|(l, r)| (l.to_string(), *r)).collect();
+        .map(|(key, rate)| (*key, *rate))
+        .unwrap_or((("", 0), 0.0));
+    let levels: BTreeMap<String, f64> = rates
+        .iter()
+        .map(|((protocol, level), rate)| (format!("{protocol}/{level}"), *rate))
+        .collect();
     println!(
         "{}",
-        serde_json::json!({"levels": levels, "best": best, "bestConcurrency": best_level})
+        serde_json::json!({"levels": levels, "best": best, "bestConcurrency": best_level,
+                           "bestProtocol": best_protocol})
     );
     Ok(())
 }

@@ -53,12 +53,21 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, Error> {
     config.default_retry = false;
     let server = config.cluster_url.to_string();
     let throttle = Arc::new(Throttle::default());
-    let watch_client = build(config.clone(), &server, &throttle)?;
-    if let Some(timeout) = options.request_timeout.filter(|t| !t.is_zero()) {
-        config.read_timeout = Some(timeout);
-    }
+    let http2 = http2_allowed(std::env::var_os("DISABLE_HTTP2").as_deref());
+    let request_timeout = options.request_timeout.filter(|t| !t.is_zero());
     let default_namespace = config.default_namespace.clone();
-    let client = build(config, &server, &throttle)?;
+    let (client, watch_client) = http_clients(config, request_timeout, http2).map_err(|err| {
+        Error::cluster(format!(
+            "cannot set up a client for {server}: {}",
+            errors::describe(&err)
+        ))
+        .with_source(err)
+    })?;
+    let retrying = |client: Client| {
+        let retrying = RetryThrottled::new(client, Arc::clone(&throttle));
+        Client::new(retrying, default_namespace.clone())
+    };
+    let (client, watch_client) = (retrying(client), retrying(watch_client));
     let connection = Connection {
         client,
         watch_client,
@@ -129,17 +138,75 @@ async fn load_config(options: &ConnectOptions) -> Result<Config, Error> {
     })
 }
 
-fn build(config: Config, server: &str, throttle: &Arc<Throttle>) -> Result<Client, Error> {
-    let default_namespace = config.default_namespace.clone();
-    let client = Client::try_from(config).map_err(|err| {
-        Error::cluster(format!(
-            "cannot set up a client for {server}: {}",
-            errors::describe(&err)
-        ))
-        .with_source(err)
-    })?;
-    let retrying = RetryThrottled::new(client, Arc::clone(throttle));
-    Ok(Client::new(retrying, default_namespace))
+/// Whether kstatus may speak HTTP/2: unless `DISABLE_HTTP2` is set to any non-empty value (even
+/// `false`), as for kubectl and every client-go program.
+fn http2_allowed(disable_http2: Option<&std::ffi::OsStr>) -> bool {
+    disable_http2.is_none_or(|value| value.is_empty())
+}
+
+/// kube's client stack (TLS with the kubeconfig's credentials, base URI, authentication,
+/// headers) with three changes. HTTP/2 is offered, as kubectl does: requests and watches then
+/// share one connection and one TLS handshake instead of one of each per request in flight (an
+/// apply keeps 128 in flight). Sockets have TCP_NODELAY: with Nagle's algorithm, which kube
+/// leaves on, the first request on a new connection waits about 40 ms for the server's delayed
+/// ACK of the TLS handshake. `request_timeout` bounds each request until its response arrives
+/// instead of each socket read: requests multiplexed on one connection keep it busy, so a read
+/// timeout would miss a request stalled next to live ones.
+///
+/// Returns a client for single requests, bounded by `request_timeout`, and one for watches and
+/// log streams, which are long-lived by design; they share their connections. A proxy is left to
+/// kube, which refuses the proxies this build does not support with its own message.
+pub fn http_clients(
+    config: Config,
+    request_timeout: Option<Duration>,
+    http2: bool,
+) -> Result<(Client, Client), kube::Error> {
+    use hyper_util::client::legacy::connect::HttpConnector;
+    use kube::client::{ClientBuilder, ConfigExt};
+    use tower::{BoxError, ServiceBuilder};
+
+    if config.proxy_url.is_some() {
+        let streams = Client::try_from(config.clone())?;
+        let mut config = config;
+        config.read_timeout = request_timeout;
+        return Ok((Client::try_from(config)?, streams));
+    }
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(config.connect_timeout);
+    let tls = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(config.rustls_client_config()?)
+        .https_or_http();
+    let tls = match &config.tls_server_name {
+        Some(name) => {
+            let name = rustls::pki_types::ServerName::try_from(name.clone())
+                .map_err(|err| kube::Error::Service(format!("tls-server-name: {err}").into()))?;
+            tls.with_server_name_resolver(hyper_rustls::FixedServerNameResolver::new(name))
+        }
+        None => tls,
+    };
+    let connector = if http2 {
+        tls.enable_all_versions().wrap_connector(http)
+    } else {
+        tls.enable_http1().wrap_connector(http)
+    };
+    let connections =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(connector);
+    let client = |timeout: Option<Duration>| -> Result<Client, kube::Error> {
+        let transport = ServiceBuilder::new()
+            .map_err(BoxError::from)
+            .service(connections.clone());
+        let service = ServiceBuilder::new()
+            .layer(config.base_uri_layer())
+            .option_layer(config.auth_layer()?)
+            .layer(config.extra_headers_layer()?)
+            .option_layer(timeout.map(tower::timeout::TimeoutLayer::new))
+            .service(transport);
+        Ok(ClientBuilder::new(service, config.default_namespace.clone()).build())
+    };
+    Ok((client(request_timeout)?, client(None)?))
 }
 
 /// One GET /version, so an unreachable server or bad credentials fail in seconds with exit 5
@@ -166,6 +233,15 @@ async fn check_reachable(connection: &Connection) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn disable_http2_set_to_anything_but_empty_keeps_http1_as_client_go_does() {
+        use std::ffi::OsStr;
+        assert!(http2_allowed(None));
+        assert!(http2_allowed(Some(OsStr::new(""))));
+        assert!(!http2_allowed(Some(OsStr::new("1"))));
+        assert!(!http2_allowed(Some(OsStr::new("false"))));
+    }
 
     #[test]
     fn user_agent_names_kstatus_its_version_and_the_platform_as_go_does() {

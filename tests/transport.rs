@@ -13,6 +13,8 @@ use hyper::{Request, Response, Version};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 
+/// A test CA and a server certificate it signed for 127.0.0.1 and localhost (P-256, valid until
+/// 2126; the CA's key was discarded: nothing else can be signed with it).
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
 
 /// What the fake server saw: the HTTP version of every request, and the connections accepted.

@@ -12,6 +12,7 @@ pub mod inspect;
 pub mod live;
 pub mod logs;
 pub mod secrets;
+pub mod slim;
 pub mod throttle;
 pub mod versions;
 pub mod watch;

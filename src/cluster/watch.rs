@@ -7,8 +7,6 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 use kube::Api;
-use kube::api::DynamicObject;
-use kube::core::TypeMeta;
 use kube::runtime::utils::Backoff;
 use kube::runtime::watcher::{self, DefaultBackoff, Event};
 use serde_json::Value;
@@ -18,8 +16,9 @@ use tokio::task::JoinSet;
 
 use super::apply::strip_unread_fields;
 use super::discovery::Resource;
+use super::slim::{EventParts, Parts, PodParts, Slim, Whole, WithoutTemplate};
 use crate::engine::ObjectKey;
-use crate::engine::reduce;
+use crate::engine::reduce::{self, Reduction};
 use crate::fingerprint::Salt;
 
 /// Objects per page of a watch's list.
@@ -98,29 +97,48 @@ pub fn spawn(
     let mut relists = Vec::new();
     for (index, target) in targets.iter().enumerate() {
         let relist = Arc::new(Notify::new());
-        let watch = run(
-            client.clone(),
+        let watch = Watch {
+            client: client.clone(),
             index,
-            target.clone(),
-            ingest.clone(),
-            updates.clone(),
-            relist.clone(),
-        );
-        tasks.spawn(watch);
+            target: target.clone(),
+            ingest: ingest.clone(),
+            updates: updates.clone(),
+            relist: relist.clone(),
+        };
+        // Each kind is parsed keeping only what the engine keeps of it.
+        let api = &target.resource.api;
+        match ingest.reduction_of(&ObjectKey::new(&api.group, &api.kind, None, "")) {
+            Reduction::Pod => tasks.spawn(run::<PodParts>(watch)),
+            Reduction::WithoutTemplate => tasks.spawn(run::<WithoutTemplate>(watch)),
+            Reduction::Event => tasks.spawn(run::<EventParts>(watch)),
+            Reduction::None => tasks.spawn(run::<Whole>(watch)),
+        };
         relists.push(relist);
     }
     Watches { tasks, relists }
 }
 
-async fn run(
+/// One watch's task.
+struct Watch {
     client: kube::Client,
     index: usize,
     target: WatchTarget,
     ingest: Ingest,
     updates: Sender<WatchUpdate>,
     relist: Arc<Notify>,
-) {
-    let api: Api<DynamicObject> = match &target.namespace {
+}
+
+/// Lists, then watches, `target` until the receiver is dropped, parsing objects as `P`.
+async fn run<P: Parts + Clone + std::fmt::Debug>(watch: Watch) {
+    let Watch {
+        client,
+        index,
+        target,
+        ingest,
+        updates,
+        relist,
+    } = watch;
+    let api: Api<Slim<P>> = match &target.namespace {
         Some(ns) if target.resource.namespaced => {
             Api::namespaced_with(client, ns, &target.resource.api)
         }
@@ -135,9 +153,9 @@ async fn run(
     if let Some(selector) = &target.field_selector {
         config = config.fields(selector);
     }
-    let types = TypeMeta {
-        api_version: target.resource.api.api_version.clone(),
-        kind: target.resource.api.kind.clone(),
+    let types = Types {
+        api_version: Value::String(target.resource.api.api_version.clone()),
+        kind: Value::String(target.resource.api.kind.clone()),
     };
     let mut present = Present::default();
     let mut backoff = DefaultBackoff::default();
@@ -160,14 +178,14 @@ async fn run(
                     Ok(())
                 }
                 Ok(Event::InitApply(object)) | Ok(Event::Apply(object)) => {
-                    let value = ingest.value_of(object, &types);
+                    let value = ingest.value_of(object.into_value(), &types);
                     present.seen(&value);
                     updates.send(WatchUpdate::Upsert(value)).await
                 }
                 Ok(Event::InitDone) => {
                     backoff.reset();
                     let mut result = Ok(());
-                    for identity in present.end_list() {
+                    for identity in present.end_list(&types) {
                         if result.is_ok() {
                             result = updates.send(WatchUpdate::Delete(identity)).await;
                         }
@@ -178,7 +196,7 @@ async fn run(
                     }
                 }
                 Ok(Event::Delete(object)) => {
-                    let value = ingest.value_of(object, &types);
+                    let value = ingest.value_of(object.into_value(), &types);
                     present.deleted(&value);
                     updates.send(WatchUpdate::Delete(value)).await
                 }
@@ -213,39 +231,58 @@ async fn run(
 #[derive(Debug, Default)]
 struct Present {
     /// uid -> just enough of the object to report its deletion: a watch of a whole namespace
-    /// remembers every object in it, so this is kept small.
-    known: HashMap<String, Identity>,
-    /// uids seen since the current list began.
-    listed: HashSet<String>,
+    /// remembers every object in it, strangers to the run included, so this is kept small (the
+    /// kind is the watch's own).
+    known: HashMap<Box<str>, Identity>,
+    /// Which list is the current one: an object listed in it carries its number.
+    list: u32,
+    /// The namespace of the last object seen: a watch of one namespace shares one copy.
+    namespace: Option<Arc<str>>,
 }
 
 impl Present {
     fn begin_list(&mut self) {
-        self.listed.clear();
+        self.list = self.list.wrapping_add(1);
     }
 
     fn seen(&mut self, object: &Value) {
         let uid = uid_of(object);
-        self.listed.insert(uid.clone());
-        self.known.insert(uid, Identity::of(object));
+        let metadata = &object["metadata"];
+        let namespace = metadata["namespace"].as_str();
+        if self.namespace.as_deref() != namespace {
+            self.namespace = namespace.map(Arc::from);
+        }
+        let identity = Identity {
+            name: Box::from(metadata["name"].as_str().unwrap_or_default()),
+            namespace: self.namespace.clone(),
+            listed_in: self.list,
+        };
+        self.known.insert(Box::from(uid), identity);
     }
 
     fn deleted(&mut self, object: &Value) {
-        self.known.remove(&uid_of(object));
+        self.known.remove(uid_of(object));
     }
 
     /// The list is complete: what was known but not listed is gone.
-    fn end_list(&mut self) -> Vec<Value> {
-        let gone: Vec<String> = self
-            .known
-            .keys()
-            .filter(|uid| !self.listed.contains(*uid))
-            .cloned()
-            .collect();
-        gone.iter()
-            .filter_map(|uid| Some(self.known.remove(uid)?.deletion(uid)))
-            .collect()
+    fn end_list(&mut self, types: &Types) -> Vec<Value> {
+        let list = self.list;
+        let mut gone = Vec::new();
+        self.known.retain(|uid, identity| {
+            let listed = identity.listed_in == list;
+            if !listed {
+                gone.push(identity.deletion(uid, types));
+            }
+            listed
+        });
+        gone
     }
+}
+
+/// The apiVersion and kind of a watch's objects (a list's items come without them).
+struct Types {
+    api_version: Value,
+    kind: Value,
 }
 
 /// How objects are taken in as they arrive.
@@ -259,56 +296,50 @@ pub struct Ingest {
 }
 
 impl Ingest {
-    fn value_of(&self, mut object: DynamicObject, types: &TypeMeta) -> Value {
-        if object.types.is_none() {
-            object.types = Some(types.clone());
+    /// How objects of this kind are reduced: not at all when a user's rule judges them.
+    fn reduction_of(&self, key: &ObjectKey) -> Reduction {
+        if self
+            .kept_whole
+            .contains(&(key.group.to_string(), key.kind.to_string()))
+        {
+            Reduction::None
+        } else {
+            Reduction::of(key)
         }
-        let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
+    }
+
+    fn value_of(&self, mut value: Value, types: &Types) -> Value {
+        if let Some(fields) = value.as_object_mut() {
+            for (field, given) in [("apiVersion", &types.api_version), ("kind", &types.kind)] {
+                fields.entry(field).or_insert_with(|| given.clone());
+            }
+        }
         strip_unread_fields(&mut value, &self.salt);
         match ObjectKey::of(&value) {
-            Some(key)
-                if !self
-                    .kept_whole
-                    .contains(&(key.group.to_string(), key.kind.to_string())) =>
-            {
-                reduce::child(value, &key)
-            }
+            Some(key) if self.reduction_of(&key) != Reduction::None => reduce::child(value, &key),
             _ => value,
         }
     }
 }
 
-fn uid_of(value: &Value) -> String {
-    value["metadata"]["uid"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+fn uid_of(value: &Value) -> &str {
+    value["metadata"]["uid"].as_str().unwrap_or_default()
 }
 
 /// Just enough of an object to report its deletion; the engine has the rest.
 #[derive(Debug)]
 struct Identity {
-    api_version: Box<str>,
-    kind: Box<str>,
     name: Box<str>,
-    namespace: Option<Box<str>>,
+    namespace: Option<Arc<str>>,
+    /// The last list that had the object.
+    listed_in: u32,
 }
 
 impl Identity {
-    fn of(value: &Value) -> Identity {
-        let text = |v: &Value| Box::from(v.as_str().unwrap_or_default());
-        Identity {
-            api_version: text(&value["apiVersion"]),
-            kind: text(&value["kind"]),
-            name: text(&value["metadata"]["name"]),
-            namespace: value["metadata"]["namespace"].as_str().map(Box::from),
-        }
-    }
-
-    fn deletion(self, uid: &str) -> Value {
+    fn deletion(&self, uid: &str, types: &Types) -> Value {
         serde_json::json!({
-            "apiVersion": &*self.api_version,
-            "kind": &*self.kind,
+            "apiVersion": types.api_version,
+            "kind": types.kind,
             "metadata": {
                 "name": &*self.name,
                 "namespace": self.namespace.as_deref(),
@@ -333,6 +364,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn pod_types() -> Types {
+        Types {
+            api_version: json!("v1"),
+            kind: json!("Pod"),
+        }
+    }
+
     fn pod(name: &str, uid: &str) -> Value {
         json!({"apiVersion": "v1", "kind": "Pod",
                "metadata": {"name": name, "namespace": "shop", "uid": uid, "labels": {"app": "web"}},
@@ -341,8 +379,8 @@ mod tests {
 
     #[test]
     fn arriving_pods_are_reduced_unless_a_user_rule_judges_pods() {
-        let arriving = || -> DynamicObject {
-            serde_json::from_value(json!({
+        let arriving = || -> Value {
+            let slim: Slim<Whole> = serde_json::from_value(json!({
                 "apiVersion": "v1", "kind": "Pod",
                 "metadata": {"name": "web-1", "namespace": "shop", "uid": "u1",
                              "managedFields": [{"manager": "kubelet"}],
@@ -350,12 +388,13 @@ mod tests {
                 "spec": {"containers": [{"name": "app", "image": "busybox",
                                          "env": [{"name": "MODE", "value": "fast"}]}]},
                 "status": {"phase": "Running"}}))
-            .unwrap()
+            .unwrap();
+            // A list's items come without their kind.
+            let mut value = slim.into_value();
+            value.as_object_mut().unwrap().remove("kind");
+            value
         };
-        let types = TypeMeta {
-            api_version: "v1".into(),
-            kind: "Pod".into(),
-        };
+        let types = pod_types();
         let reduced = Ingest {
             salt: Salt::given("s"),
             kept_whole: Arc::default(),
@@ -369,7 +408,25 @@ mod tests {
         }
         .value_of(arriving(), &types);
         assert_eq!(whole["spec"]["containers"][0]["env"][0]["value"], "fast");
+        assert_eq!(whole["kind"], "Pod");
         assert!(whole["metadata"].get("managedFields").is_none());
+    }
+
+    #[test]
+    fn a_kind_a_user_rule_judges_is_parsed_whole() {
+        let pods = ObjectKey::new("", "Pod", None, "");
+        let plain = Ingest {
+            salt: Salt::given("s"),
+            kept_whole: Arc::default(),
+        };
+        assert_eq!(plain.reduction_of(&pods), Reduction::Pod);
+        let judged = Ingest {
+            salt: Salt::given("s"),
+            kept_whole: Arc::new(HashSet::from([(String::new(), "Pod".to_string())])),
+        };
+        assert_eq!(judged.reduction_of(&pods), Reduction::None);
+        let jobs = ObjectKey::new("batch", "Job", None, "");
+        assert_eq!(judged.reduction_of(&jobs), Reduction::WithoutTemplate);
     }
 
     #[test]
@@ -379,14 +436,14 @@ mod tests {
         present.seen(&pod("a", "uid-a"));
         present.seen(&pod("b", "uid-b"));
         assert!(
-            present.end_list().is_empty(),
+            present.end_list(&pod_types()).is_empty(),
             "the first list deletes nothing"
         );
 
         // The watch restarts (410 Gone) and b is missing from the new list.
         present.begin_list();
         present.seen(&pod("a", "uid-a"));
-        let gone = present.end_list();
+        let gone = present.end_list(&pod_types());
         assert_eq!(gone.len(), 1);
         assert_eq!(gone[0]["metadata"]["name"], "b");
         assert_eq!(gone[0]["kind"], "Pod");
@@ -395,7 +452,7 @@ mod tests {
         // Reported once: the next relist does not repeat it.
         present.begin_list();
         present.seen(&pod("a", "uid-a"));
-        assert!(present.end_list().is_empty());
+        assert!(present.end_list(&pod_types()).is_empty());
     }
 
     #[test]
@@ -403,10 +460,10 @@ mod tests {
         let mut present = Present::default();
         present.begin_list();
         present.seen(&pod("a", "uid-1"));
-        present.end_list();
+        present.end_list(&pod_types());
         present.begin_list();
         present.seen(&pod("a", "uid-2"));
-        let gone = present.end_list();
+        let gone = present.end_list(&pod_types());
         assert_eq!(gone.len(), 1);
         assert_eq!(gone[0]["metadata"]["uid"], "uid-1");
     }
@@ -416,9 +473,9 @@ mod tests {
         let mut present = Present::default();
         present.begin_list();
         present.seen(&pod("a", "uid-a"));
-        present.end_list();
+        present.end_list(&pod_types());
         present.deleted(&pod("a", "uid-a"));
         present.begin_list();
-        assert!(present.end_list().is_empty());
+        assert!(present.end_list(&pod_types()).is_empty());
     }
 }

@@ -1,11 +1,13 @@
 //! The engine's compact form of a JSON object snapshot: what the store keeps of every object.
 //! A `serde_json::Value` spends a B-tree node of ~600 bytes on every map however small, and a
 //! string allocation on every key; a reduced pod took 11 KB that way. Here maps are exact-sized
-//! slices of entries and every string (keys and values) is shared through an [`Interner`], so
-//! the same pod takes about 2 KB. Read-only once built: the engine replaces snapshots, it never
-//! edits them.
+//! slices of entries, and every string and every array or map below the root is shared through
+//! an [`Interner`]: the pods of one Deployment have the same spec, conditions and container
+//! states, so what a pod adds is little more than its metadata (about 0.7 KB). Read-only once
+//! built: the engine replaces snapshots, it never edits them.
 
 use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -24,15 +26,36 @@ pub enum Node {
     UInt(u64),
     Float(f64),
     String(Text),
-    Array(Box<[Node]>),
-    Object(Box<[(Text, Node)]>),
+    Array(Arc<[Node]>),
+    Object(Arc<[(Text, Node)]>),
 }
 
 static NULL: Node = Node::Null;
 
 impl Node {
-    /// The compact copy of a snapshot, its strings taken from (and added to) `interner`.
+    /// The compact copy of a snapshot, its strings and subtrees taken from (and added to)
+    /// `interner`.
     pub fn from_value(value: Value, interner: &mut Interner) -> Node {
+        match value {
+            Value::Array(items) => Node::Array(
+                items
+                    .into_iter()
+                    .map(|item| Node::shared(item, interner))
+                    .collect(),
+            ),
+            Value::Object(entries) => Node::Object(
+                entries
+                    .into_iter()
+                    .map(|(key, item)| (interner.intern(&key), Node::shared(item, interner)))
+                    .collect(),
+            ),
+            scalar => Node::shared(scalar, interner),
+        }
+    }
+
+    /// A value below the root: arrays and maps are built bottom-up from shared children, so
+    /// the interner compares them by their children's identity, not by walking them.
+    fn shared(value: Value, interner: &mut Interner) -> Node {
         match value {
             Value::Null => Node::Null,
             Value::Bool(flag) => Node::Bool(flag),
@@ -42,18 +65,10 @@ impl Node {
                 _ => Node::Float(number.as_f64().unwrap_or(f64::NAN)),
             },
             Value::String(text) => Node::String(interner.intern(&text)),
-            Value::Array(items) => Node::Array(
-                items
-                    .into_iter()
-                    .map(|item| Node::from_value(item, interner))
-                    .collect(),
-            ),
-            Value::Object(entries) => Node::Object(
-                entries
-                    .into_iter()
-                    .map(|(key, item)| (interner.intern(&key), Node::from_value(item, interner)))
-                    .collect(),
-            ),
+            composite => {
+                let tree = Node::from_value(composite, interner);
+                interner.share(tree)
+            }
         }
     }
 
@@ -152,18 +167,19 @@ impl Node {
     }
 }
 
-/// The set of strings the stored snapshots share. Thousands of pods repeat the same keys,
-/// namespace, phase, condition types and timestamps; each text is kept once. Texts no snapshot
-/// holds any more are dropped as the set grows, so a long watch does not accumulate the names
-/// of every pod it ever saw.
+/// The strings and subtrees the stored snapshots share. Thousands of pods repeat the same keys,
+/// namespace, phase, condition types and timestamps, and the pods of one Deployment the same
+/// spec, conditions and container states; each is kept once. What no snapshot holds any more is
+/// dropped as the sets grow, so a long watch does not accumulate every pod it ever saw.
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
     texts: HashSet<Text>,
+    trees: HashSet<Tree>,
     /// The size at which the next sweep runs.
     sweep_at: usize,
 }
 
-/// Below this many texts, sweeping is not worth it.
+/// Below this many texts and trees, sweeping is not worth it.
 const FIRST_SWEEP: usize = 4096;
 
 impl Interner {
@@ -171,28 +187,132 @@ impl Interner {
         if let Some(shared) = self.texts.get(text) {
             return shared.clone();
         }
-        if self.texts.len() >= self.sweep_at.max(FIRST_SWEEP) {
-            self.sweep();
-        }
+        self.sweep_when_grown();
         let shared: Text = Arc::from(text);
         self.texts.insert(shared.clone());
         shared
     }
 
-    /// Drops the texts only the interner holds; the next sweep waits until the set has doubled,
-    /// so interning stays amortised constant time.
-    fn sweep(&mut self) {
-        self.texts.retain(|text| Arc::strong_count(text) > 1);
-        self.texts.shrink_to_fit();
-        self.sweep_at = self.texts.len() * 2;
+    /// The shared copy of an array or map whose children are shared already.
+    fn share(&mut self, node: Node) -> Node {
+        let tree = Tree(node);
+        if let Some(shared) = self.trees.get(&tree) {
+            return shared.0.clone();
+        }
+        self.sweep_when_grown();
+        self.trees.insert(tree.clone());
+        tree.0
     }
 
+    fn sweep_when_grown(&mut self) {
+        if self.len() >= self.sweep_at.max(FIRST_SWEEP) {
+            self.sweep();
+        }
+    }
+
+    /// Drops what only the interner holds; the next sweep waits until the sets have doubled,
+    /// so interning stays amortised constant time. Trees go first: a dropped tree may have
+    /// held the last other reference to a text.
+    fn sweep(&mut self) {
+        self.trees.retain(Tree::is_held);
+        self.trees.shrink_to_fit();
+        self.texts.retain(|text| Arc::strong_count(text) > 1);
+        self.texts.shrink_to_fit();
+        self.sweep_at = self.len() * 2;
+    }
+
+    /// Texts and trees held.
     pub fn len(&self) -> usize {
-        self.texts.len()
+        self.texts.len() + self.trees.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.texts.is_empty()
+        self.texts.is_empty() && self.trees.is_empty()
+    }
+}
+
+/// An interned array or map. Its children are interned already, so two trees are the same
+/// when their children are the same allocations: comparing and hashing look one level deep.
+#[derive(Debug, Clone)]
+struct Tree(Node);
+
+impl Tree {
+    /// Held by a snapshot (or a tree) besides the interner.
+    fn is_held(&self) -> bool {
+        match &self.0 {
+            Node::Array(items) => Arc::strong_count(items) > 1,
+            Node::Object(entries) => Arc::strong_count(entries) > 1,
+            _ => false,
+        }
+    }
+}
+
+impl PartialEq for Tree {
+    fn eq(&self, other: &Tree) -> bool {
+        match (&self.0, &other.0) {
+            (Node::Array(left), Node::Array(right)) => {
+                left.len() == right.len() && left.iter().zip(right.iter()).all(|(l, r)| same(l, r))
+            }
+            (Node::Object(left), Node::Object(right)) => {
+                left.len() == right.len()
+                    && left
+                        .iter()
+                        .zip(right.iter())
+                        .all(|((lk, l), (rk, r))| Arc::ptr_eq(lk, rk) && same(l, r))
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Tree {}
+
+impl Hash for Tree {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match &self.0 {
+            Node::Array(items) => {
+                state.write_u8(0);
+                items.iter().for_each(|item| identity(item, state));
+            }
+            Node::Object(entries) => {
+                state.write_u8(1);
+                for (key, item) in entries.iter() {
+                    state.write_usize(Arc::as_ptr(key).cast::<u8>() as usize);
+                    identity(item, state);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Two interned children are the same: scalars by value (floats by their bits, so NaN is
+/// itself), strings and trees by allocation.
+fn same(left: &Node, right: &Node) -> bool {
+    match (left, right) {
+        (Node::String(l), Node::String(r)) => Arc::ptr_eq(l, r),
+        (Node::Array(l), Node::Array(r)) => Arc::ptr_eq(l, r),
+        (Node::Object(l), Node::Object(r)) => Arc::ptr_eq(l, r),
+        (Node::Float(l), Node::Float(r)) => l.to_bits() == r.to_bits(),
+        (Node::Null, Node::Null) => true,
+        (Node::Bool(l), Node::Bool(r)) => l == r,
+        (Node::Int(l), Node::Int(r)) => l == r,
+        (Node::UInt(l), Node::UInt(r)) => l == r,
+        _ => false,
+    }
+}
+
+/// Hashes an interned child the way [`same`] compares it.
+fn identity<H: Hasher>(node: &Node, state: &mut H) {
+    match node {
+        Node::Null => state.write_u8(2),
+        Node::Bool(flag) => state.write_u8(3 + u8::from(*flag)),
+        Node::Int(int) => state.write_i64(*int),
+        Node::UInt(uint) => state.write_u64(*uint),
+        Node::Float(float) => state.write_u64(float.to_bits()),
+        Node::String(text) => state.write_usize(Arc::as_ptr(text).cast::<u8>() as usize),
+        Node::Array(items) => state.write_usize(Arc::as_ptr(items).cast::<u8>() as usize),
+        Node::Object(entries) => state.write_usize(Arc::as_ptr(entries).cast::<u8>() as usize),
     }
 }
 
@@ -242,8 +362,71 @@ mod tests {
             &namespace(&first).unwrap(),
             &namespace(&second).unwrap()
         ));
-        // metadata, name, namespace, shop, web-1, web-2
-        assert_eq!(interner.len(), 6);
+        // Texts: metadata, name, namespace, shop, web-1, web-2; trees: the two metadata maps.
+        assert_eq!(interner.len(), 8);
+    }
+
+    #[test]
+    fn snapshots_share_their_repeated_subtrees() {
+        let mut interner = Interner::default();
+        let pod = |name: &str, restarts: i64| {
+            json!({"metadata": {"name": name, "labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "main"}], "ratio": 0.5},
+                "status": {"phase": "Running", "containerStatuses": [
+                    {"name": "main", "ready": true, "restartCount": restarts}]}})
+        };
+        let first = Node::from_value(pod("web-1", 0), &mut interner);
+        let second = Node::from_value(pod("web-2", 0), &mut interner);
+        let third = Node::from_value(pod("web-3", 2), &mut interner);
+        let shared = |a: &Node, b: &Node, path: &[&str]| {
+            let (a, b) = path
+                .iter()
+                .fold((a, b), |(a, b), key| (a.field(key), b.field(key)));
+            match (a, b) {
+                (Node::Object(a), Node::Object(b)) => Arc::ptr_eq(a, b),
+                (Node::Array(a), Node::Array(b)) => Arc::ptr_eq(a, b),
+                _ => panic!("{path:?} is not a tree"),
+            }
+        };
+        assert!(shared(&first, &second, &["spec"]));
+        assert!(shared(&first, &third, &["spec"]));
+        assert!(shared(&first, &second, &["status"]));
+        assert!(shared(&first, &third, &["metadata", "labels"]));
+        assert!(!shared(&first, &second, &["metadata"]));
+        assert!(!shared(&first, &third, &["status"]));
+        assert!(!shared(&first, &third, &["status", "containerStatuses"]));
+        // Shared or not, each reads as the JSON it came from.
+        assert_eq!(third.to_value(), pod("web-3", 2));
+        assert_eq!(second.to_value(), pod("web-2", 0));
+    }
+
+    #[test]
+    fn equal_looking_scalars_of_other_types_are_not_shared() {
+        let mut interner = Interner::default();
+        let int = Node::from_value(json!({"list": [1]}), &mut interner);
+        let float = Node::from_value(json!({"list": [1.0]}), &mut interner);
+        let text = Node::from_value(json!({"list": ["1"]}), &mut interner);
+        assert_eq!(int.to_value(), json!({"list": [1]}));
+        assert_eq!(float.to_value(), json!({"list": [1.0]}));
+        assert_eq!(text.to_value(), json!({"list": ["1"]}));
+    }
+
+    #[test]
+    fn trees_no_snapshot_holds_are_dropped_as_the_set_grows() {
+        let mut interner = Interner::default();
+        let kept = Node::from_value(json!({"spec": {"replicas": -1}}), &mut interner);
+        for i in 0..FIRST_SWEEP * 3 {
+            drop(Node::from_value(
+                json!({"spec": {"replicas": i}}),
+                &mut interner,
+            ));
+        }
+        assert!(interner.len() < FIRST_SWEEP * 2, "{} held", interner.len());
+        let again = Node::from_value(json!({"spec": {"replicas": -1}}), &mut interner);
+        match (kept.field("spec"), again.field("spec")) {
+            (Node::Object(kept), Node::Object(again)) => assert!(Arc::ptr_eq(kept, again)),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -58,8 +58,9 @@ struct ContainerBook {
     pod: String,
     /// Timestamp of the newest line taken (shown or dropped by a limit).
     last: Option<jiff::Timestamp>,
-    /// The reading that took it: later lines of the same reading with the same timestamp are
-    /// new lines, not a repeat.
+    /// The reading that took the last line: later lines of the same reading are new lines,
+    /// whatever their timestamp (stdout and stderr are stamped apart and may reach the log
+    /// file out of order), not a repeat.
     last_reading: Option<u64>,
     shown_per_instance: HashMap<i64, usize>,
     dropped: usize,
@@ -80,13 +81,11 @@ impl LogBook {
                 ..Default::default()
             });
         if let Some(at) = line.timestamp {
-            let repeat = book.last.is_some_and(|last| {
-                at < last || (at == last && book.last_reading != Some(line.reading))
-            });
-            if repeat {
+            let same_reading = book.last_reading == Some(line.reading);
+            if !same_reading && book.last.is_some_and(|last| at <= last) {
                 return Vec::new();
             }
-            book.last = Some(at);
+            book.last = Some(book.last.map_or(at, |last| last.max(at)));
             book.last_reading = Some(line.reading);
         }
         if self.shown >= RUN_LINES {
@@ -263,6 +262,24 @@ mod tests {
         assert!(admit(&mut book, line(0, 2, at(1, 0), "b")).is_empty());
         // Without a timestamp nothing can be compared: shown.
         assert_eq!(admit(&mut book, line(0, 2, None, "c")).len(), 1);
+    }
+
+    #[test]
+    fn a_line_of_one_reading_stamped_before_the_previous_one_is_shown() {
+        // stdout's line stamped first, stderr's line written to the log file first.
+        let mut book = LogBook::default();
+        assert_eq!(
+            admit(&mut book, line(0, 1, at(1, 900), "giving up")).len(),
+            1
+        );
+        assert_eq!(
+            admit(&mut book, line(0, 1, at(1, 500), "connecting")),
+            ["Pod/web-1 app | connecting"]
+        );
+        // A second reading of the instance repeats both: neither is shown again.
+        assert!(admit(&mut book, line(0, 2, at(1, 900), "giving up")).is_empty());
+        assert!(admit(&mut book, line(0, 2, at(1, 500), "connecting")).is_empty());
+        assert_eq!(admit(&mut book, line(0, 2, at(2, 0), "later")).len(), 1);
     }
 
     #[test]

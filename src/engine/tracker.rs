@@ -2,7 +2,7 @@
 //! of the connection to the API server, keeps every tracked object's status, rolls them up,
 //! runs the stabilization window and the deadline, and fixes the verdict the moment it is known.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -112,8 +112,13 @@ pub struct Tracker {
     warned_since: HashMap<String, Moment>,
     /// The UIDs in `warned_since` whose Warning event has stood for the window.
     lasting_warnings: HashSet<String>,
-    tracked: Vec<Tracked>,
+    /// By slot: the order objects were first tracked in (the order they are shown), kept
+    /// when one leaves (a slot is never reused).
+    tracked: BTreeMap<usize, Tracked>,
+    /// The slot each tracked object has.
     index: HashMap<ObjectKey, usize>,
+    /// The slot the next tracked object gets.
+    next_slot: usize,
     /// How many tracked objects are in each status, kept with every status change: whether the
     /// run has settled is asked after every change, and walking thousands of objects each time
     /// made taking in a large apply quadratic.
@@ -140,7 +145,8 @@ impl Tracker {
             relevance: Relevance::default(),
             warned_since: HashMap::new(),
             lasting_warnings: HashSet::new(),
-            tracked: Vec::new(),
+            tracked: BTreeMap::new(),
+            next_slot: 0,
             index: HashMap::new(),
             counts: StatusCounts::default(),
             settled_since: None,
@@ -159,29 +165,35 @@ impl Tracker {
         let now = self.latest;
         let position = match self.index.get(&key) {
             Some(&position) => {
-                self.tracked[position].expected_generation = expected_generation;
+                self.slot(position).expected_generation = expected_generation;
                 position
             }
             None => {
                 self.counts.add(not_found().status);
-                self.tracked.push(Tracked {
-                    key: key.clone(),
-                    expected_generation,
-                    seen: false,
-                    deleted: false,
-                    finished_job: false,
-                    status: not_found(),
-                    since: now,
-                });
-                self.index.insert(key, self.tracked.len() - 1);
-                self.tracked.len() - 1
+                let position = self.next_slot;
+                self.next_slot += 1;
+                self.tracked.insert(
+                    position,
+                    Tracked {
+                        key: key.clone(),
+                        expected_generation,
+                        seen: false,
+                        deleted: false,
+                        finished_job: false,
+                        status: not_found(),
+                        since: now,
+                    },
+                );
+                self.index.insert(key, position);
+                position
             }
         };
         // Seen before it was tracked, while waiting for its owner: it belongs now.
-        if let Some(waiting) = self.relevance.take_waiting(&self.tracked[position].key) {
+        if let Some(waiting) = self.relevance.take_waiting(&self.tracked[&position].key) {
             self.arrive(vec![waiting], now);
         }
-        self.tracked[position].seen |= self.store.get(&self.tracked[position].key).is_some();
+        let seen = self.store.get(&self.tracked[&position].key).is_some();
+        self.slot(position).seen |= seen;
         self.recompute(&[position], now);
         // A new member changes the set being judged, so a holding window starts over.
         self.after_update(true, now);
@@ -192,12 +204,18 @@ impl Tracker {
         let Some(position) = self.index.remove(key) else {
             return;
         };
-        let removed = self.tracked.remove(position);
-        self.counts.remove(removed.status.status);
-        for (i, tracked) in self.tracked.iter().enumerate() {
-            self.index.insert(tracked.key.clone(), i);
+        // No other object moves: a namespace deleted under `watch -l` is not quadratic in
+        // its size.
+        if let Some(removed) = self.tracked.remove(&position) {
+            self.counts.remove(removed.status.status);
         }
         self.after_update(true, self.latest);
+    }
+
+    fn slot(&mut self, position: usize) -> &mut Tracked {
+        self.tracked
+            .get_mut(&position)
+            .expect("the index names tracked slots only")
     }
 
     pub fn is_tracked(&self, key: &ObjectKey) -> bool {
@@ -295,7 +313,7 @@ impl Tracker {
                 self.warned_since.remove(uid);
             }
             if let Some(&position) = self.index.get(&key) {
-                let tracked = &mut self.tracked[position];
+                let tracked = self.slot(position);
                 tracked.deleted = tracked.seen;
             }
         } else {
@@ -304,8 +322,9 @@ impl Tracker {
             }
             self.store.upsert(object);
             if let Some(&position) = self.index.get(&key) {
-                self.tracked[position].seen = true;
-                self.tracked[position].deleted = false;
+                let tracked = self.slot(position);
+                tracked.seen = true;
+                tracked.deleted = false;
             }
         }
         self.time_warnings(&warned, now);
@@ -357,7 +376,7 @@ impl Tracker {
         let recovered = self.pods.expire(now);
         let mut changed = false;
         if lasting_warnings != self.lasting_warnings || recovered {
-            let everything: Vec<usize> = (0..self.tracked.len()).collect();
+            let everything: Vec<usize> = self.tracked.keys().copied().collect();
             changed = self.recompute(&everything, now);
         }
         self.after_update(changed, now);
@@ -401,7 +420,7 @@ impl Tracker {
         }
         let all_success = self
             .tracked
-            .iter()
+            .values()
             .all(|t| t.seen && t.status.status == Status::Success);
         if self.tracked.is_empty() || !all_success || self.connection.lost_since.is_some() {
             return;
@@ -428,7 +447,7 @@ impl Tracker {
     pub fn status(&self, key: &ObjectKey) -> Option<&ObjectStatus> {
         self.index
             .get(key)
-            .map(|&position| &self.tracked[position].status)
+            .map(|position| &self.tracked[position].status)
     }
 
     /// The earliest moment at which a tick could change something (window end, deadline, a
@@ -464,7 +483,7 @@ impl Tracker {
     pub fn snapshot(&self, now: Moment) -> Snapshot {
         let objects: Vec<TrackedObject> = self
             .tracked
-            .iter()
+            .values()
             .map(|t| TrackedObject {
                 key: t.key.clone(),
                 status: t.status.clone(),
@@ -528,7 +547,7 @@ impl Tracker {
         let ctx = Context::new(&self.store, &self.pods, &self.lasting_warnings);
         let roots: Vec<&Node> = self
             .tracked
-            .iter()
+            .values()
             .filter_map(|t| self.store.get(&t.key))
             .collect();
         logs::pods_to_follow(&roots, &ctx)
@@ -545,7 +564,7 @@ impl Tracker {
         // What a rule consults without owning it (a StorageClass, for pending claims) may
         // change any object's status.
         if kinds::is_consulted(&key.group, &key.kind) {
-            return (0..self.tracked.len()).collect();
+            return self.tracked.keys().copied().collect();
         }
         let mut found = Vec::new();
         let mut visited = HashSet::new();
@@ -600,7 +619,7 @@ impl Tracker {
         self.lasting_warnings = self.warnings_lasting_at(now);
         let mut changed = false;
         for &position in positions {
-            let tracked = &self.tracked[position];
+            let tracked = &self.tracked[&position];
             let mut status = match self.store.get(&tracked.key) {
                 Some(object) => {
                     let ctx = Context {
@@ -632,7 +651,10 @@ impl Tracker {
             if self.deadline_passed && status.status == Status::InProgress {
                 status.status = Status::TimedOut;
             }
-            let tracked = &mut self.tracked[position];
+            let tracked = self
+                .tracked
+                .get_mut(&position)
+                .expect("the index names tracked slots only");
             let is_job = &*tracked.key.kind == "Job" && &*tracked.key.group == "batch";
             if is_job && status.status == Status::Success && status.detail.is_none() {
                 tracked.finished_job = true;
@@ -688,7 +710,7 @@ impl Tracker {
             && now >= deadline
         {
             self.deadline_passed = true;
-            for tracked in &mut self.tracked {
+            for tracked in self.tracked.values_mut() {
                 if tracked.status.status == Status::InProgress {
                     tracked.status.status = Status::TimedOut;
                     tracked.since = deadline;
@@ -702,7 +724,7 @@ impl Tracker {
 
     fn keys_where(&self, keep: impl Fn(&Tracked) -> bool) -> Vec<ObjectKey> {
         self.tracked
-            .iter()
+            .values()
             .filter(|t| keep(t))
             .map(|t| t.key.clone())
             .collect()
@@ -839,7 +861,7 @@ mod tests {
 
     fn recounted(tracker: &Tracker) -> StatusCounts {
         let mut counts = StatusCounts::default();
-        for tracked in &tracker.tracked {
+        for tracked in tracker.tracked.values() {
             counts.add(tracked.status.status);
         }
         counts
@@ -883,5 +905,41 @@ mod tests {
             tracker.verdict().map(|v| v.never_found.clone()),
             Some(vec![key("c")])
         );
+    }
+
+    #[test]
+    fn untracking_keeps_the_others_in_order_and_findable() {
+        let mut tracker = Tracker::new(Config {
+            stabilization: Duration::from_secs(10),
+            timeout: None,
+            wait_for_jobs: true,
+            settle_on_error: true,
+            health_rules: Default::default(),
+        });
+        let at = Moment::from_secs_f64;
+        for name in ["a", "b", "c", "d"] {
+            tracker.track(key(name), None);
+        }
+        tracker.untrack(&key("b"));
+        tracker.untrack(&key("a"));
+        tracker.track(key("e"), None);
+        tracker.track(key("b"), None);
+        let order = |tracker: &Tracker| -> Vec<String> {
+            let snapshot = tracker.snapshot(at(1.0));
+            snapshot
+                .objects
+                .iter()
+                .map(|o| o.key.name.to_string())
+                .collect()
+        };
+        assert_eq!(order(&tracker), ["c", "d", "e", "b"]);
+        // Each one is still found by its key: its changes reach it.
+        for name in ["c", "d", "e", "b"] {
+            tracker.observe(Change::Added(config_map(name)), at(1.0));
+            assert!(tracker.is_tracked(&key(name)));
+        }
+        assert_eq!(tracker.counts.of(Status::Success), 4);
+        assert_eq!(tracker.counts, recounted(&tracker));
+        assert!(!tracker.is_tracked(&key("a")));
     }
 }

@@ -2,6 +2,7 @@
 //! fresh list (with backoff) whose end says the watch is live again, objects missing from it
 //! turned into explicit deletions; every change forwarded on one channel.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use serde_json::Value;
 use tokio::sync::Notify;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinSet;
+use uuid::Uuid;
 
 use super::apply::strip_unread_fields;
 use super::discovery::Resource;
@@ -233,7 +235,7 @@ struct Present {
     /// uid -> just enough of the object to report its deletion: a watch of a whole namespace
     /// remembers every object in it, strangers to the run included, so this is kept small (the
     /// kind is the watch's own).
-    known: HashMap<Box<str>, Identity>,
+    known: HashMap<Uid, Identity>,
     /// Which list is the current one: an object listed in it carries its number.
     list: u32,
     /// The namespace of the last object seen: a watch of one namespace shares one copy.
@@ -257,11 +259,11 @@ impl Present {
             namespace: self.namespace.clone(),
             listed_in: self.list,
         };
-        self.known.insert(Box::from(uid), identity);
+        self.known.insert(Uid::of(uid), identity);
     }
 
     fn deleted(&mut self, object: &Value) {
-        self.known.remove(uid_of(object));
+        self.known.remove(&Uid::of(uid_of(object)));
     }
 
     /// The list is complete: what was known but not listed is gone.
@@ -271,7 +273,7 @@ impl Present {
         self.known.retain(|uid, identity| {
             let listed = identity.listed_in == list;
             if !listed {
-                gone.push(identity.deletion(uid, types));
+                gone.push(identity.deletion(&uid.text(), types));
             }
             listed
         });
@@ -324,6 +326,34 @@ impl Ingest {
 
 fn uid_of(value: &Value) -> &str {
     value["metadata"]["uid"].as_str().unwrap_or_default()
+}
+
+/// An object's uid as [`Present`] keeps it. The API server writes UUIDs: held as a number they
+/// take 16 bytes in the map, where the text would be an allocation of 48 more per object. Any
+/// other text (a fake server's) is kept as it is.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Uid {
+    Uuid(Uuid),
+    Text(Box<str>),
+}
+
+impl Uid {
+    fn of(text: &str) -> Uid {
+        match Uuid::try_parse(text) {
+            // Only where the text comes back the same: it is what the deletion reports.
+            Ok(uuid) if uuid.hyphenated().encode_lower(&mut Uuid::encode_buffer()) == text => {
+                Uid::Uuid(uuid)
+            }
+            _ => Uid::Text(Box::from(text)),
+        }
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        match self {
+            Uid::Uuid(uuid) => Cow::Owned(uuid.hyphenated().to_string()),
+            Uid::Text(text) => Cow::Borrowed(text),
+        }
+    }
 }
 
 /// Just enough of an object to report its deletion; the engine has the rest.
@@ -466,6 +496,31 @@ mod tests {
         let gone = present.end_list(&pod_types());
         assert_eq!(gone.len(), 1);
         assert_eq!(gone[0]["metadata"]["uid"], "uid-1");
+    }
+
+    #[test]
+    fn uids_are_reported_as_the_server_wrote_them() {
+        let server = "0f3c9a52-7d1e-4b8a-9c2f-5e6d7a8b9c0d";
+        assert!(matches!(Uid::of(server), Uid::Uuid(_)), "kept as a number");
+        // Upper case is a UUID too, but would not come back the same as a number.
+        let shouting = "0F3C9A52-7D1E-4B8A-9C2F-5E6D7A8B9C0D";
+        assert!(matches!(Uid::of(shouting), Uid::Text(_)));
+        let mut present = Present::default();
+        present.begin_list();
+        for uid in [server, shouting, "uid-c"] {
+            present.seen(&pod(&format!("pod-{uid}"), uid));
+        }
+        present.end_list(&pod_types());
+        present.deleted(&pod("whatever", server));
+        present.begin_list();
+        let mut gone: Vec<String> = present
+            .end_list(&pod_types())
+            .iter()
+            .map(|deletion| deletion["metadata"]["uid"].as_str().unwrap().to_string())
+            .collect();
+        gone.sort();
+        assert_eq!(gone, [shouting, "uid-c"]);
+        assert_eq!(Uid::of(server).text(), server);
     }
 
     #[test]

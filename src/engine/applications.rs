@@ -100,7 +100,7 @@ mod tests {
         let group = if kind == "Deployment" { "apps" } else { "" };
         TrackedObject {
             key: ObjectKey::new(group, kind, Some(ns), name),
-            status,
+            status: status.into(),
             since: Moment(Duration::from_secs(since)),
         }
     }
@@ -253,7 +253,7 @@ mod tests {
         let applications = group(&objects, &application_of);
         assert_eq!(applications[0].status, Status::TimedOut);
         assert_eq!(applications[0].counts.timed_out, 1);
-        objects[0].status = ObjectStatus::error("broken");
+        objects[0].status = ObjectStatus::error("broken").into();
         let applications = group(&objects, &application_of);
         assert_eq!(applications[0].status, Status::Error);
         assert_eq!(&*applications[0].worst.as_ref().unwrap().key.name, "x");

@@ -58,9 +58,14 @@ impl Store {
     /// Stores the latest snapshot of an object and returns its key.
     pub fn upsert(&mut self, object: Node) -> Option<ObjectKey> {
         let key = ObjectKey::of_node(&object)?;
-        if let Some(previous) = self.objects.remove(&key) {
-            self.unindex(&key, &previous);
-        }
+        // An update keeps the key the object was stored under, which the tracker shares.
+        let key = match self.objects.remove_entry(&key) {
+            Some((stored, previous)) => {
+                self.unindex(&stored, &previous);
+                stored
+            }
+            None => key,
+        };
         if let Some(uid) = object.field("metadata").field("uid").as_text() {
             self.keys_by_uid.insert(Arc::clone(uid), key.clone());
         }
@@ -121,6 +126,11 @@ impl Store {
 
     pub fn get(&self, key: &ObjectKey) -> Option<&Node> {
         self.objects.get(key)
+    }
+
+    /// The stored snapshot with the key it is stored under.
+    pub fn get_key_value(&self, key: &ObjectKey) -> Option<(&ObjectKey, &Node)> {
+        self.objects.get_key_value(key)
     }
 
     /// Whether an object with this UID is kept.

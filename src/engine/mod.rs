@@ -50,6 +50,7 @@ pub mod reduce;
 pub mod relevance;
 pub mod rules;
 pub mod selectors;
+pub mod slots;
 pub mod tracker;
 
 #[cfg(test)]

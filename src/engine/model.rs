@@ -40,12 +40,40 @@ impl fmt::Display for Moment {
 
 /// Identifies one Kubernetes object: API group (empty for core), kind, namespace, name.
 /// The version is left out on purpose: beta and GA versions of a kind are the same object.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct ObjectKey {
+///
+/// A key is one pointer: the tracker, the store, the owner index and the progress output each
+/// hold every tracked object's key, so at 10,000 pods a clone must not copy four strings'
+/// worth of pointers (and its strings are allocated once per object, not once per holder).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ObjectKey(Arc<KeyParts>);
+
+/// What an [`ObjectKey`] names; read through the key (`key.kind`, `key.name`).
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct KeyParts {
     pub group: Arc<str>,
     pub kind: Arc<str>,
     pub namespace: Option<Arc<str>>,
     pub name: Arc<str>,
+}
+
+impl std::ops::Deref for ObjectKey {
+    type Target = KeyParts;
+
+    fn deref(&self) -> &KeyParts {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectKey")
+            .field("group", &self.group)
+            .field("kind", &self.kind)
+            .field("namespace", &self.namespace)
+            .field("name", &self.name)
+            .finish()
+    }
 }
 
 /// The core group's name, shared by the keys of every Pod and Event.
@@ -53,15 +81,21 @@ static CORE_GROUP: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(""));
 
 impl ObjectKey {
     pub fn new(group: &str, kind: &str, namespace: Option<&str>, name: &str) -> ObjectKey {
-        ObjectKey {
-            group: match group {
-                "" => Arc::clone(&CORE_GROUP),
-                group => Arc::from(group),
-            },
+        ObjectKey::from_parts(KeyParts {
+            group: shared_group(group),
             kind: Arc::from(kind),
             namespace: namespace.map(Arc::from),
             name: Arc::from(name),
-        }
+        })
+    }
+
+    pub fn from_parts(parts: KeyParts) -> ObjectKey {
+        ObjectKey(Arc::new(parts))
+    }
+
+    /// Whether both are clones of one key (not only equal).
+    pub fn same_as(&self, other: &ObjectKey) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// The key of an object snapshot, from its apiVersion, kind and metadata; `None` when the
@@ -91,15 +125,19 @@ impl ObjectKey {
             .field("namespace")
             .as_text()
             .filter(|ns| !ns.is_empty());
-        Some(ObjectKey {
-            group: match group_of(api_version) {
-                "" => Arc::clone(&CORE_GROUP),
-                group => Arc::from(group),
-            },
+        Some(ObjectKey::from_parts(KeyParts {
+            group: shared_group(group_of(api_version)),
             kind: Arc::clone(kind),
             namespace: namespace.cloned(),
             name: Arc::clone(name),
-        })
+        }))
+    }
+}
+
+fn shared_group(group: &str) -> Arc<str> {
+    match group {
+        "" => Arc::clone(&CORE_GROUP),
+        group => Arc::from(group),
     }
 }
 
@@ -397,6 +435,6 @@ mod tests {
         );
         let core = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}});
         let key = ObjectKey::of(&core).unwrap();
-        assert_eq!((&*key.group, key.namespace), ("", None));
+        assert_eq!((&*key.group, key.namespace.as_deref()), ("", None));
     }
 }

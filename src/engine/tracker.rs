@@ -2,7 +2,7 @@
 //! of the connection to the API server, keeps every tracked object's status, rolls them up,
 //! runs the stabilization window and the deadline, and fixes the verdict the moment it is known.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +22,7 @@ use super::model::{
 use super::reduce;
 use super::relevance::{Belonging, Relevance};
 use super::rules::{self, Context, PodHistory};
+use super::slots::Slots;
 
 /// How a run judges its objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,8 +63,10 @@ pub struct Held {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TrackedObject {
     pub key: ObjectKey,
+    /// Shared with the tracker: a snapshot of 10,000 objects, taken for every frame, copies
+    /// no messages.
     #[serde(flatten)]
-    pub status: ObjectStatus,
+    pub status: Arc<ObjectStatus>,
     /// When the status (not the message) last changed.
     pub since: Moment,
 }
@@ -94,7 +97,7 @@ struct Tracked {
     deleted: bool,
     /// A Job that reached Success: its later deletion (TTL controller) is not a failure.
     finished_job: bool,
-    status: ObjectStatus,
+    status: Arc<ObjectStatus>,
     since: Moment,
 }
 
@@ -112,13 +115,11 @@ pub struct Tracker {
     warned_since: HashMap<String, Moment>,
     /// The UIDs in `warned_since` whose Warning event has stood for the window.
     lasting_warnings: HashSet<String>,
-    /// By slot: the order objects were first tracked in (the order they are shown), kept
-    /// when one leaves (a slot is never reused).
-    tracked: BTreeMap<usize, Tracked>,
-    /// The slot each tracked object has.
+    /// In the order objects were first tracked in (the order they are shown), kept when
+    /// one leaves.
+    tracked: Slots<Tracked>,
+    /// The position each tracked object has in `tracked`.
     index: HashMap<ObjectKey, usize>,
-    /// The slot the next tracked object gets.
-    next_slot: usize,
     /// How many tracked objects are in each status, kept with every status change: whether the
     /// run has settled is asked after every change, and walking thousands of objects each time
     /// made taking in a large apply quadratic.
@@ -130,6 +131,9 @@ pub struct Tracker {
     connection: ConnectionState,
     /// Whether [`Tracker::nothing_changed`] has judged the run (it judges once).
     judged_unchanged: bool,
+    /// The status last given to an object: the next one judged the same shares it, so the
+    /// 10,000 pods of a listing that are all "Running" hold one status, not 10,000 copies.
+    last_judged: Option<Arc<ObjectStatus>>,
 }
 
 impl Tracker {
@@ -145,8 +149,7 @@ impl Tracker {
             relevance: Relevance::default(),
             warned_since: HashMap::new(),
             lasting_warnings: HashSet::new(),
-            tracked: BTreeMap::new(),
-            next_slot: 0,
+            tracked: Slots::default(),
             index: HashMap::new(),
             counts: StatusCounts::default(),
             settled_since: None,
@@ -155,6 +158,7 @@ impl Tracker {
             latest: Moment::START,
             connection: ConnectionState::default(),
             judged_unchanged: false,
+            last_judged: None,
         }
     }
 
@@ -170,29 +174,24 @@ impl Tracker {
             }
             None => {
                 self.counts.add(not_found().status);
-                let position = self.next_slot;
-                self.next_slot += 1;
-                self.tracked.insert(
-                    position,
-                    Tracked {
-                        key: key.clone(),
-                        expected_generation,
-                        seen: false,
-                        deleted: false,
-                        finished_job: false,
-                        status: not_found(),
-                        since: now,
-                    },
-                );
+                let position = self.tracked.push(Tracked {
+                    key: key.clone(),
+                    expected_generation,
+                    seen: false,
+                    deleted: false,
+                    finished_job: false,
+                    status: Arc::new(not_found()),
+                    since: now,
+                });
                 self.index.insert(key, position);
                 position
             }
         };
         // Seen before it was tracked, while waiting for its owner: it belongs now.
-        if let Some(waiting) = self.relevance.take_waiting(&self.tracked[&position].key) {
+        if let Some(waiting) = self.relevance.take_waiting(&self.tracked[position].key) {
             self.arrive(vec![waiting], now);
         }
-        let seen = self.store.get(&self.tracked[&position].key).is_some();
+        let seen = self.store.get(&self.tracked[position].key).is_some();
         self.slot(position).seen |= seen;
         self.recompute(&[position], now);
         // A new member changes the set being judged, so a holding window starts over.
@@ -204,17 +203,34 @@ impl Tracker {
         let Some(position) = self.index.remove(key) else {
             return;
         };
-        // No other object moves: a namespace deleted under `watch -l` is not quadratic in
-        // its size.
-        if let Some(removed) = self.tracked.remove(&position) {
+        // Its place is left empty and the others stay put until the empty places outnumber
+        // them: a namespace deleted under `watch -l` is not quadratic in its size.
+        if let Some(removed) = self.tracked.remove(position) {
             self.counts.remove(removed.status.status);
+        }
+        if let Some(moves) = self.tracked.compact() {
+            for position in self.index.values_mut() {
+                *position = moves[*position].expect("the index names tracked objects only");
+            }
         }
         self.after_update(true, self.latest);
     }
 
+    /// Makes a tracked object hold the key its snapshot is stored under, whose strings are the
+    /// store's: a key built from a watched object's own text (as `watch -l` tracks) is then
+    /// freed, and 10,000 pods are named once, not twice.
+    fn share_key(&mut self, position: usize, stored: ObjectKey) {
+        if self.tracked[position].key.same_as(&stored) {
+            return;
+        }
+        self.index.remove(&stored);
+        self.index.insert(stored.clone(), position);
+        self.slot(position).key = stored;
+    }
+
     fn slot(&mut self, position: usize) -> &mut Tracked {
         self.tracked
-            .get_mut(&position)
+            .get_mut(position)
             .expect("the index names tracked slots only")
     }
 
@@ -320,11 +336,14 @@ impl Tracker {
             if key.group.is_empty() && &*key.kind == "Pod" {
                 self.pods.observe(&object, now);
             }
-            self.store.upsert(object);
+            let stored = self.store.upsert(object);
             if let Some(&position) = self.index.get(&key) {
                 let tracked = self.slot(position);
                 tracked.seen = true;
                 tracked.deleted = false;
+                if let Some(stored) = stored {
+                    self.share_key(position, stored);
+                }
             }
         }
         self.time_warnings(&warned, now);
@@ -376,7 +395,7 @@ impl Tracker {
         let recovered = self.pods.expire(now);
         let mut changed = false;
         if lasting_warnings != self.lasting_warnings || recovered {
-            let everything: Vec<usize> = self.tracked.keys().copied().collect();
+            let everything: Vec<usize> = self.tracked.positions().collect();
             changed = self.recompute(&everything, now);
         }
         self.after_update(changed, now);
@@ -447,7 +466,7 @@ impl Tracker {
     pub fn status(&self, key: &ObjectKey) -> Option<&ObjectStatus> {
         self.index
             .get(key)
-            .map(|position| &self.tracked[position].status)
+            .map(|&position| &*self.tracked[position].status)
     }
 
     /// The earliest moment at which a tick could change something (window end, deadline, a
@@ -486,7 +505,7 @@ impl Tracker {
             .values()
             .map(|t| TrackedObject {
                 key: t.key.clone(),
-                status: t.status.clone(),
+                status: Arc::clone(&t.status),
                 since: t.since,
             })
             .collect();
@@ -564,7 +583,7 @@ impl Tracker {
         // What a rule consults without owning it (a StorageClass, for pending claims) may
         // change any object's status.
         if kinds::is_consulted(&key.group, &key.kind) {
-            return self.tracked.keys().copied().collect();
+            return self.tracked.positions().collect();
         }
         let mut found = Vec::new();
         let mut visited = HashSet::new();
@@ -619,7 +638,7 @@ impl Tracker {
         self.lasting_warnings = self.warnings_lasting_at(now);
         let mut changed = false;
         for &position in positions {
-            let tracked = &self.tracked[&position];
+            let tracked = &self.tracked[position];
             let mut status = match self.store.get(&tracked.key) {
                 Some(object) => {
                     let ctx = Context {
@@ -634,7 +653,7 @@ impl Tracker {
                 }
                 None if tracked.deleted && tracked.finished_job => {
                     if tracked.status.detail == Some(Detail::Deleted) {
-                        tracked.status.clone()
+                        ObjectStatus::clone(&tracked.status)
                     } else {
                         ObjectStatus::success(format!(
                             "{}; deleted afterwards (ttlSecondsAfterFinished)",
@@ -653,7 +672,7 @@ impl Tracker {
             }
             let tracked = self
                 .tracked
-                .get_mut(&position)
+                .get_mut(position)
                 .expect("the index names tracked slots only");
             let is_job = &*tracked.key.kind == "Job" && &*tracked.key.group == "batch";
             if is_job && status.status == Status::Success && status.detail.is_none() {
@@ -665,7 +684,13 @@ impl Tracker {
                 self.counts.remove(tracked.status.status);
                 self.counts.add(status.status);
             }
-            tracked.status = status;
+            if *tracked.status != status {
+                tracked.status = match self.last_judged.take() {
+                    Some(last) if *last == status => last,
+                    _ => Arc::new(status),
+                };
+                self.last_judged = Some(Arc::clone(&tracked.status));
+            }
         }
         changed
     }
@@ -712,7 +737,7 @@ impl Tracker {
             self.deadline_passed = true;
             for tracked in self.tracked.values_mut() {
                 if tracked.status.status == Status::InProgress {
-                    tracked.status.status = Status::TimedOut;
+                    Arc::make_mut(&mut tracked.status).status = Status::TimedOut;
                     tracked.since = deadline;
                     self.counts.remove(Status::InProgress);
                     self.counts.add(Status::TimedOut);
@@ -941,5 +966,94 @@ mod tests {
         assert_eq!(tracker.counts.of(Status::Success), 4);
         assert_eq!(tracker.counts, recounted(&tracker));
         assert!(!tracker.is_tracked(&key("a")));
+    }
+
+    #[test]
+    fn untracking_most_objects_squeezes_their_places_out_and_keeps_the_rest_findable() {
+        let mut tracker = Tracker::new(Config {
+            stabilization: Duration::from_secs(10),
+            timeout: None,
+            wait_for_jobs: true,
+            settle_on_error: true,
+            health_rules: Default::default(),
+        });
+        let at = Moment::from_secs_f64;
+        let names: Vec<String> = (0..300).map(|i| format!("cm-{i}")).collect();
+        for name in &names {
+            tracker.track(key(name), None);
+        }
+        // Every third one stays: once the holes outnumber the objects, the list is squeezed.
+        for (i, name) in names.iter().enumerate() {
+            if i % 3 != 0 {
+                tracker.untrack(&key(name));
+            }
+        }
+        assert_eq!(tracker.tracked.len(), 100);
+        // Without squeezing, the last one kept would still be at 297.
+        assert!(tracker.tracked.positions().all(|p| p < 200), "squeezed");
+        let kept: Vec<&String> = names.iter().step_by(3).collect();
+        let shown: Vec<String> = (tracker.snapshot(at(1.0)).objects.iter())
+            .map(|o| o.key.name.to_string())
+            .collect();
+        assert_eq!(shown.iter().collect::<Vec<_>>(), kept);
+        for name in &kept {
+            tracker.observe(Change::Added(config_map(name)), at(1.0));
+            assert_eq!(tracker.status(&key(name)).unwrap().status, Status::Success);
+        }
+        assert_eq!(tracker.counts.of(Status::Success), 100);
+        assert_eq!(tracker.counts, recounted(&tracker));
+    }
+
+    #[test]
+    fn a_tracked_object_holds_the_key_its_snapshot_is_stored_under() {
+        let mut tracker = Tracker::new(Config {
+            stabilization: Duration::from_secs(10),
+            timeout: None,
+            wait_for_jobs: true,
+            settle_on_error: true,
+            health_rules: Default::default(),
+        });
+        // As `watch -l` tracks: a key built from the object's own text, before it is stored.
+        let own = key("a");
+        tracker.track(own.clone(), None);
+        tracker.observe(Change::Added(config_map("a")), Moment::from_secs_f64(1.0));
+        let (stored, _) = tracker.store.get_key_value(&own).expect("stored");
+        assert!(!stored.same_as(&own));
+        assert!(tracker.tracked[0].key.same_as(stored));
+        let (indexed, _) = tracker.index.get_key_value(&own).unwrap();
+        assert!(indexed.same_as(stored));
+        // An update keeps the stored key.
+        tracker.observe(
+            Change::Modified(config_map("a")),
+            Moment::from_secs_f64(2.0),
+        );
+        let (again, _) = tracker.store.get_key_value(&own).unwrap();
+        assert!(again.same_as(&tracker.tracked[0].key));
+    }
+
+    #[test]
+    fn objects_judged_alike_share_one_status() {
+        let mut tracker = Tracker::new(Config {
+            stabilization: Duration::from_secs(10),
+            timeout: None,
+            wait_for_jobs: true,
+            settle_on_error: true,
+            health_rules: Default::default(),
+        });
+        for name in ["a", "b", "c"] {
+            tracker.track(key(name), None);
+            tracker.observe(Change::Added(config_map(name)), Moment::from_secs_f64(1.0));
+        }
+        let snapshot = tracker.snapshot(Moment::from_secs_f64(1.0));
+        let [a, b, c] = &snapshot.objects[..] else {
+            panic!("three objects")
+        };
+        assert_eq!(a.status.status, Status::Success);
+        assert!(Arc::ptr_eq(&a.status, &b.status) && Arc::ptr_eq(&b.status, &c.status));
+        // A shared status changes for one object only.
+        tracker.observe(Change::Deleted(config_map("b")), Moment::from_secs_f64(2.0));
+        let snapshot = tracker.snapshot(Moment::from_secs_f64(2.0));
+        let statuses: Vec<Status> = snapshot.objects.iter().map(|o| o.status.status).collect();
+        assert_eq!(statuses, [Status::Success, Status::Error, Status::Success]);
     }
 }

@@ -281,7 +281,7 @@ mod tests {
         Failure {
             object: TrackedObject {
                 key: ObjectKey::new("apps", "Deployment", Some("shop"), "api"),
-                status: ObjectStatus::error(reason).with_children(children),
+                status: ObjectStatus::error(reason).with_children(children).into(),
                 since: Moment::default(),
             },
             events: vec![EventLine {

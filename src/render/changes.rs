@@ -4,6 +4,7 @@
 //! report exactly the same changes.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Duration;
 
 use super::format_duration;
@@ -90,7 +91,9 @@ impl ConnectionReport {
 /// Remembers what was last reported.
 #[derive(Debug, Default)]
 pub struct ChangeTracker {
-    last: HashMap<ObjectKey, (Status, String)>,
+    /// Per object, its status and a fingerprint of its message: at 10,000 objects the
+    /// messages themselves would be a copy of every line shown.
+    last: HashMap<ObjectKey, (Status, u64)>,
     application: Option<Status>,
     connection: ConnectionReport,
 }
@@ -99,9 +102,10 @@ impl ChangeTracker {
     pub fn update<'a>(&mut self, snapshot: &'a Snapshot) -> Changes<'a> {
         let mut objects = Vec::new();
         for object in &snapshot.objects {
-            let current = (object.status.status, message_of(object));
+            let message = message_of(object);
+            let current = (object.status.status, fingerprint(&message));
             if self.last.get(&object.key) != Some(&current) {
-                objects.push((object, current.1.clone()));
+                objects.push((object, message));
                 self.last.insert(object.key.clone(), current);
             }
         }
@@ -128,6 +132,12 @@ impl ChangeTracker {
             connection: self.connection.update(&snapshot.connection),
         }
     }
+}
+
+fn fingerprint(message: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    message.hash(&mut hasher);
+    hasher.finish()
 }
 
 #[cfg(test)]

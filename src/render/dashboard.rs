@@ -419,7 +419,7 @@ mod tests {
         let group = if kind == "Deployment" { "apps" } else { "" };
         TrackedObject {
             key: ObjectKey::new(group, kind, Some(ns), name),
-            status,
+            status: status.into(),
             since: Moment::default(),
         }
     }

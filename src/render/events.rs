@@ -119,7 +119,7 @@ mod tests {
             at: Moment(Duration::from_secs(secs)),
             objects: vec![TrackedObject {
                 key: ObjectKey::new("apps", "Deployment", Some("shop"), "web"),
-                status,
+                status: status.into(),
                 since: Moment::default(),
             }],
             application,

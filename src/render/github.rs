@@ -94,7 +94,8 @@ mod tests {
             key: ObjectKey::new("apps", "Deployment", Some("shop"), "web"),
             status: ObjectStatus::error(
                 "1/1 pods: CrashLoopBackOff: 50% done, key=s3cret-value\nsecond line",
-            ),
+            )
+            .into(),
             since: Moment::default(),
         }
     }
@@ -123,7 +124,7 @@ mod tests {
             objects: vec![
                 TrackedObject {
                     key: ObjectKey::new("", "ConfigMap", Some("shop"), "settings"),
-                    status: ObjectStatus::success("Created"),
+                    status: ObjectStatus::success("Created").into(),
                     since: Moment::default(),
                 },
                 failed(),

@@ -139,14 +139,15 @@ mod tests {
             objects: vec![
                 TrackedObject {
                     key: ObjectKey::new("", "ConfigMap", Some("shop"), "settings"),
-                    status: ObjectStatus::success("Created"),
+                    status: ObjectStatus::success("Created").into(),
                     since: Moment::default(),
                 },
                 TrackedObject {
                     key: ObjectKey::new("apps", "Deployment", Some("shop"), "web"),
                     status: ObjectStatus::error(
                         "CrashLoopBackOff in container \"web\" <pid 1> & more",
-                    ),
+                    )
+                    .into(),
                     since: Moment::default(),
                 },
             ],

@@ -95,7 +95,7 @@ mod tests {
                 .iter()
                 .map(|(name, status)| TrackedObject {
                     key: ObjectKey::new("apps", "Deployment", Some("shop"), name),
-                    status: status.clone(),
+                    status: status.clone().into(),
                     since: Moment::default(),
                 })
                 .collect(),

@@ -183,14 +183,15 @@ mod tests {
             objects: vec![
                 TrackedObject {
                     key: ObjectKey::new("", "ConfigMap", Some("shop"), "settings"),
-                    status: ObjectStatus::success("Created"),
+                    status: ObjectStatus::success("Created").into(),
                     since: Moment::default(),
                 },
                 TrackedObject {
                     key: ObjectKey::new("apps", "Deployment", Some("shop"), "web"),
                     status: ObjectStatus::in_progress(
                         "Waiting for rollout to finish: 1 of 3 updated replicas are available...",
-                    ),
+                    )
+                    .into(),
                     since: Moment::default(),
                 },
             ],

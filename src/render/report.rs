@@ -207,14 +207,15 @@ mod tests {
             objects: vec![
                 TrackedObject {
                     key: ObjectKey::new("", "ConfigMap", Some("shop"), "settings"),
-                    status: ObjectStatus::success("Created"),
+                    status: ObjectStatus::success("Created").into(),
                     since: Moment::default(),
                 },
                 TrackedObject {
                     key: ObjectKey::new("apps", "Deployment", Some("shop"), "web"),
                     status: ObjectStatus::error(
                         "1/1 pods: CrashLoopBackOff (exit 1) in container \"web\"",
-                    ),
+                    )
+                    .into(),
                     since: Moment::default(),
                 },
             ],

@@ -3,6 +3,8 @@
 //! sentence that takes the place of a Secret's message in the results. Only fingerprints ever
 //! reach this module.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde_json::json;
 
@@ -58,7 +60,7 @@ pub fn annotate(snapshot: &Snapshot, ledger: &Ledger) -> Snapshot {
         };
         let compared = record.source != Source::Watched || record.baseline != Baseline::Unknown;
         if compared && object.status.detail.is_none() {
-            object.status.message = record.sentence();
+            Arc::make_mut(&mut object.status).message = record.sentence();
         }
     }
     annotated
@@ -182,12 +184,12 @@ mod tests {
             objects: vec![
                 TrackedObject {
                     key: db(),
-                    status: ObjectStatus::success("Created"),
+                    status: ObjectStatus::success("Created").into(),
                     since: Moment::default(),
                 },
                 TrackedObject {
                     key: ObjectKey::new("apps", "Deployment", Some("shop"), "web"),
-                    status: ObjectStatus::success("Rollout complete"),
+                    status: ObjectStatus::success("Rollout complete").into(),
                     since: Moment::default(),
                 },
             ],
@@ -260,7 +262,9 @@ mod tests {
             "nothing compared: the engine's message stays"
         );
         let mut gone = snapshot();
-        gone.objects[0].status = ObjectStatus::error("deleted").with_detail(Detail::Deleted);
+        gone.objects[0].status = ObjectStatus::error("deleted")
+            .with_detail(Detail::Deleted)
+            .into();
         assert_eq!(
             annotate(&gone, &updated()).objects[0].status.message,
             "deleted"

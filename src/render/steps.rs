@@ -399,7 +399,7 @@ mod tests {
     fn object(group: &str, kind: &str, name: &str, status: ObjectStatus) -> TrackedObject {
         TrackedObject {
             key: ObjectKey::new(group, kind, Some("shop"), name),
-            status,
+            status: status.into(),
             since: Moment::default(),
         }
     }

@@ -103,7 +103,7 @@ mod tests {
                 Some(ns),
                 name,
             ),
-            status,
+            status: status.into(),
             since: Moment::default(),
         }
     }
@@ -177,7 +177,8 @@ mod tests {
     #[test]
     fn namespace_column_appears_for_several_namespaces_and_spinner_marks_progress() {
         let mut objects = sample();
-        objects[0].key.namespace = Some("other".into());
+        let key = &objects[0].key;
+        objects[0].key = ObjectKey::new(&key.group, &key.kind, Some("other"), &key.name);
         let options = TableOptions {
             width: None,
             spinner: Some('⠋'),
